@@ -1,0 +1,1 @@
+"""HTTP layer: a thin translation between requests and the analysis library."""
