@@ -1,0 +1,170 @@
+"""Classification: one segmented point -> kind, category, severity and CWE ids.
+
+Kind is about specificity. Each sentence of a point is sorted into a group by the lexicon (a
+request for context, a hedge, general advice, a positive statement, a problem claim, or neutral);
+the point is a finding when it claims a problem at least as often as it states something is fine,
+an observation when it praises, describes or rules a risk out, and a recommendation when it only
+gives advice. Advice that names a concrete code element and says what to change is a finding.
+
+Category: a stated type header or CWE id decides ("explicit beats inferred"); otherwise the
+weighted cue phrases of the lexicon vote, the title's words counting twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from service.analysis.extract import extract_cwes, extract_severity, parse_severity
+from service.analysis.lexicon import Lexicon, load_lexicon
+from service.analysis.model import Kind, Severity
+from service.analysis.segment import Segment
+from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z`\"'(\[*])|\n+|;[ \t]+")
+_CODE_REFERENCE = re.compile(
+    r"`[^`\n]{1,200}`|\b[\w-]{1,80}\.(?:py|js|ts|go|java|rb|c|h|cpp|cs|php|rs|kt|sh|yaml|yml|json|sql)\b"
+    r"|\bL\d{1,7}\b|\blines?\s{1,3}\d{1,7}|\b\w{1,60}\(\)",
+)
+_IMPERATIVE_START = re.compile(
+    r"^(?:consider\s+(?:using|replacing|renaming|removing|moving|extracting|adding)|use|replace|"
+    r"rename|remove|drop|extract|move|switch\s+to|wrap|guard|restrict|pass|call)\b",
+    re.IGNORECASE,
+)
+_STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
+_KIND_GROUPS = ("context_request", "hedge", "advice", "positive", "problem")
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the classifier decided about one point."""
+
+    kind: Kind
+    category: Category
+    severity: Severity
+    cwe: tuple[str, ...]
+
+
+def sentences(text: str) -> list[str]:
+    """Split plain text into sentences (and list lines) for the sentence-level cues."""
+    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
+
+
+def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
+    """Which kind group a sentence belongs to, or None when it is neutral."""
+    for group in _KIND_GROUPS:
+        if lexicon.kind[group].search(sentence):
+            if group == "advice" and _specific_change(sentence, lexicon):
+                return "problem"
+            return group
+    return None
+
+
+def _specific_change(sentence: str, lexicon: Lexicon) -> bool:
+    """Advice aimed at a named element of this code ("Consider using `X` instead of `Y`")."""
+    if not _CODE_REFERENCE.search(sentence):
+        return False
+    return bool(_IMPERATIVE_START.search(sentence) or lexicon.kind["problem"].search(sentence))
+
+
+def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
+    """Kind of a point from the mix of its sentences (the title counts only as a tie-breaker)."""
+    counts = dict.fromkeys(_KIND_GROUPS, 0)
+    for sentence in sentences(segment.text):
+        group = sentence_group(sentence, lexicon)
+        if group:
+            counts[group] += 1
+    if not any(counts.values()) and segment.title:
+        group = sentence_group(segment.title, lexicon)
+        if group:
+            counts[group] += 1
+    if lexicon.nit_tag.match(segment.text) and counts["positive"] == 0:
+        return Kind.FINDING
+    problem, positive = counts["problem"], counts["positive"]
+    if problem and problem >= positive:
+        return Kind.FINDING
+    if positive:
+        return Kind.OBSERVATION
+    if stated or segment.origin in _STRUCTURED_ORIGINS:
+        return Kind.FINDING
+    if counts["context_request"]:
+        return Kind.OBSERVATION
+    if counts["advice"] or counts["hedge"]:
+        return Kind.RECOMMENDATION
+    return Kind.OBSERVATION
+
+
+def _cue_scores(segment: Segment, lexicon: Lexicon) -> dict[str, int]:
+    scores: dict[str, int] = {}
+    title = segment.title or ""
+    for cues in lexicon.categories:
+        total = 0
+        for weight, pattern in cues.cues:
+            total += weight * sum(1 for _ in pattern.finditer(segment.text))
+            if title:
+                total += 2 * weight * sum(1 for _ in pattern.finditer(title))
+        if total:
+            scores[cues.category] = total
+    return scores
+
+
+def _stated_type(segment: Segment, lexicon: Lexicon, taxonomy: Taxonomy) -> list[Category]:
+    """Categories allowed by a stated defect type ("Security type: Concurrency"), if any."""
+    for label, value in segment.fields:
+        if label not in lexicon.type_fields and label not in ("type", "category"):
+            continue
+        folded = " ".join(value.lower().split()).strip(" .")
+        broad = taxonomy.by_securereviewer_type.get(folded)
+        if broad is not None:
+            return [c for c in taxonomy.categories if c.securereviewer == broad.securereviewer]
+        if folded in taxonomy.by_id:
+            return [taxonomy.by_id[folded]]
+    return []
+
+
+def decide_category(
+    segment: Segment, cwes: tuple[str, ...], lexicon: Lexicon, taxonomy: Taxonomy
+) -> Category:
+    """Category of a point: a CWE id or a stated type first, then the cue vote."""
+    allowed = _stated_type(segment, lexicon, taxonomy)
+    for cwe in cwes:
+        category = taxonomy.for_cwe(cwe)
+        if category is not None and (not allowed or category in allowed):
+            return category
+    scores = _cue_scores(segment, lexicon)
+    candidates = allowed or list(taxonomy.categories)
+    best = max(candidates, key=lambda c: scores.get(c.id, 0))
+    if scores.get(best.id, 0) > 0 or allowed:
+        return best
+    text = f"{segment.title or ''} {segment.text}"
+    fallback = "security-other" if lexicon.security_generic.search(text) else "quality-other"
+    return taxonomy.get(fallback)
+
+
+def _stated_severity(segment: Segment) -> Severity | None:
+    for label, value in segment.fields:
+        if label in ("severity", "risk", "risk level", "priority"):
+            parsed = parse_severity(value)
+            if parsed is not None:
+                return parsed
+    return extract_severity(segment.title or "") or extract_severity(segment.text)
+
+
+def classify(segment: Segment, raw: str) -> Classification:
+    """Classify one point; `raw` is its text as written (with markup) for stated facts."""
+    lexicon = load_lexicon()
+    taxonomy = load_taxonomy()
+    field_text = " ".join(value for _, value in segment.fields)
+    cwes = extract_cwes(f"{raw}\n{field_text}") if segment.fields else extract_cwes(raw)
+    stated_severity = _stated_severity(segment) or extract_severity(raw)
+    kind = decide_kind(segment, bool(cwes) or stated_severity not in (None, Severity.INFO), lexicon)
+    category = decide_category(segment, cwes, lexicon, taxonomy)
+    if kind is Kind.FINDING and category.security and not cwes and category.cwe:
+        cwes = (category.cwe[0],)
+    if stated_severity is not None:
+        severity = stated_severity
+    elif kind is Kind.FINDING:
+        severity = Severity.LOW if lexicon.nit_tag.match(segment.text) else category.default_severity
+    else:
+        severity = Severity.INFO
+    return Classification(kind, category, severity, cwes)

@@ -1,0 +1,144 @@
+"""The lexicon: phrase lists from `data/lexicon.yaml`, compiled once into regular expressions."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+# A fragment that ends in an escaped punctuation mark ("eval\(") or a symbol gets no trailing
+# word boundary; everything else must end at one, so "log" never matches inside "login".
+_OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
+
+
+def phrase_pattern(fragments: list[str], *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """Compile fragments into one alternation matched at word boundaries."""
+    parts = []
+    for fragment in fragments:
+        fragment = str(fragment)
+        head = "" if fragment.startswith(("^", "\\.", "%")) else r"(?<!\w)"
+        tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
+        parts.append(f"{head}(?:{fragment}){tail}")
+    if not parts:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(parts), flags)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCues:
+    """The weighted cue patterns of one category."""
+
+    category: str
+    cues: tuple[tuple[int, re.Pattern[str]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Everything the analyzer knows about review language, compiled."""
+
+    field_labels: frozenset[str]
+    title_fields: frozenset[str]
+    type_fields: frozenset[str]
+    record_fields: frozenset[str]
+    finding_list_keys: frozenset[str]
+    verdict_fields: frozenset[str]
+    no_issue_values: frozenset[str]
+    section_label: re.Pattern[str]
+    framing_title: re.Pattern[str]
+    closing_title: re.Pattern[str]
+    framing_paragraph: re.Pattern[str]
+    kind: dict[str, re.Pattern[str]]
+    nit_tag: re.Pattern[str]
+    no_defects: re.Pattern[str]
+    defects_found: re.Pattern[str]
+    not_a_verdict: re.Pattern[str]
+    scoped_objects: re.Pattern[str]
+    hedged: re.Pattern[str]
+    dangling_words: frozenset[str]
+    categories: tuple[CategoryCues, ...]
+    security_generic: re.Pattern[str]
+
+    def is_framing_title(self, title: str) -> bool:
+        """Whether a heading names an introduction, summary or conclusion, not a point."""
+        folded = " ".join(title.lower().replace("`", "").split()).strip(" :.-")
+        return self.framing_title.fullmatch(folded) is not None
+
+    def is_closing_title(self, title: str) -> bool:
+        """Whether a heading names a conclusion or summary (its lists restate, not add)."""
+        folded = " ".join(title.lower().replace("`", "").split()).strip(" :.-")
+        return self.closing_title.fullmatch(folded) is not None
+
+    def is_framing_paragraph(self, text: str) -> bool:
+        """Whether a paragraph is a lead-in or a wrap-up rather than a point."""
+        folded = " ".join(text.lower().split())
+        return folded.endswith(":") or self.framing_paragraph.search(folded) is not None
+
+
+def _labels(values: list[Any]) -> frozenset[str]:
+    return frozenset(str(v).strip().lower() for v in values)
+
+
+def _section_pattern(labels: frozenset[str]) -> re.Pattern[str]:
+    names = "|".join(
+        re.escape(label).replace(r"\ ", r"[ \t_-]+") for label in sorted(labels, key=len, reverse=True)
+    )
+    return re.compile(
+        rf"^[ \t]*(?:\*\*|__)?(?P<label>{names})(?:\*\*|__)?[ \t]*:(?:\*\*|__)?[ \t]*",
+        re.IGNORECASE | re.MULTILINE,
+    )
+
+
+def _categories(raw: dict[str, dict[int, list[str]]]) -> tuple[CategoryCues, ...]:
+    out = []
+    for category, weights in raw.items():
+        cues = tuple(
+            (int(weight), phrase_pattern(list(fragments)))
+            for weight, fragments in sorted(weights.items(), reverse=True)
+            if fragments
+        )
+        out.append(CategoryCues(category, cues))
+    return tuple(out)
+
+
+def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
+    """Compile the parsed YAML lexicon document."""
+    field_labels = _labels(doc["field_labels"])
+    kind = {name: phrase_pattern(frags) for name, frags in doc["kind"].items()}
+    verdict = doc["verdict"]
+    return Lexicon(
+        field_labels=field_labels,
+        title_fields=_labels(doc["title_fields"]),
+        type_fields=_labels(doc["type_fields"]),
+        record_fields=_labels(doc["record_fields"]),
+        finding_list_keys=_labels(doc["finding_list_keys"]),
+        verdict_fields=_labels(doc["verdict_fields"]),
+        no_issue_values=_labels(doc["no_issue_values"]),
+        section_label=_section_pattern(field_labels | _labels(doc["type_fields"])),
+        framing_title=re.compile("|".join(f"(?:{f})" for f in doc["framing_titles"])),
+        closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
+        framing_paragraph=phrase_pattern(doc["framing_paragraphs"]),
+        kind=kind,
+        nit_tag=re.compile(
+            r"\A[ \t]*(?:\*\*|__)?(?:" + "|".join(doc["kind"]["nit_tags"]) + r")\b[ \t]*(?:\*\*)?[:\-]",
+            re.IGNORECASE,
+        ),
+        no_defects=phrase_pattern(verdict["no_defects"]),
+        defects_found=phrase_pattern(verdict["defects_found"]),
+        not_a_verdict=phrase_pattern(verdict["not_a_verdict"]),
+        scoped_objects=phrase_pattern(verdict["scoped_no_defect_objects"]),
+        hedged=phrase_pattern(doc["hedged"]),
+        dangling_words=_labels(doc["dangling_words"]),
+        categories=_categories(doc["categories"]),
+        security_generic=phrase_pattern(doc["security_generic_words"]),
+    )
+
+
+@functools.cache
+def load_lexicon() -> Lexicon:
+    """Return the packaged lexicon (compiled once per process)."""
+    text = resources.files("service.analysis").joinpath("data/lexicon.yaml").read_text("utf-8")
+    return parse_lexicon(yaml.safe_load(text))

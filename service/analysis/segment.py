@@ -1,0 +1,680 @@
+"""Segmentation: clean review text -> the points it makes.
+
+A review is read the way an annotator reads it. Structured answers come first (a JSON answer, a
+YAML answer, a "Security type / Description / Impact / Advice" section block); everything else is
+read as markdown with markdown-it-py, block level only:
+
+* items of a list are points; nested sub-bullets belong to their parent;
+* a heading (or a line that is entirely bold) titles a section; a leaf section with content is
+  one point unless it holds a list of points, and sections named like an introduction or a
+  conclusion are not points;
+* rows of a table are points;
+* a review with none of these makes its points in paragraphs.
+
+Code fences are never split. Text outside the points (introductions, conclusions) is kept as
+`prose` for the verdict stage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from service.analysis.lexicon import load_lexicon
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One point of a review, located by offsets into the normalised text."""
+
+    start: int
+    end: int
+    title: str | None
+    text: str
+    origin: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def field(self, *names: str) -> str | None:
+        """Return the value of the first labelled field with one of `names` (lower case)."""
+        for label, value in self.fields:
+            if label in names:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Prose:
+    """A stretch of text that is not a point (introduction, conclusion, verdict field)."""
+
+    start: int
+    end: int
+    text: str
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The segmented review."""
+
+    segments: tuple[Segment, ...]
+    prose: tuple[Prose, ...]
+    has_content: bool
+    unclosed_fence: bool
+    last_block_is_list: bool = False
+    structured: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+
+_MAX_JSON_DEPTH = 64
+_LIST_MARKER = re.compile(r"\A[ \t]*(?:[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)](?=[ \t]))[ \t]+")
+_HEADING_MARKER = re.compile(r"\A[ \t]*#{1,6}[ \t]+")
+_QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t]?")
+_EMPHASIS = re.compile(r"\*\*|__")
+_ITALIC_EDGE = re.compile(r"(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
+_NUMBERING = re.compile(r"(?:\d{1,3}[.):]|[IVX]{1,5}\.|[A-Za-z]\))[ \t]+")
+_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z")
+_WS = re.compile(r"\s+")
+_SEVERITY_TAG = re.compile(r"\[(?:critical|high|medium|moderate|low|info|minor|major)\][ \t]*", re.I)
+_LEAD_LABEL = re.compile(
+    r"(?P<label>(?:\*\*|__)(?P<bold>[^\n*_]{1,120}?)(?:\*\*|__)[ \t]*:?|"
+    r"(?P<plain>[A-Za-z`\[(][^\n:.!?]{0,80}?)[ \t]*:)(?=[ \t]|\n|\Z)"
+)
+_FENCE_LINE = re.compile(r"[ \t]*(```|~~~)")
+_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})([^\n]*)", re.M)
+
+
+def _clean_line(line: str) -> str:
+    """Strip block markup (list markers, heading hashes, quote marks) and emphasis."""
+    line = _QUOTE_MARKER.sub("", line, count=1) if line.lstrip().startswith(">") else line
+    line = _HEADING_MARKER.sub("", line, count=1)
+    line = _LIST_MARKER.sub("", line, count=1)
+    line = _EMPHASIS.sub("", line)
+    return line.strip()
+
+
+def _clean_block(raw: str) -> str:
+    """Turn a raw markdown block into plain text, dropping fenced code."""
+    out: list[str] = []
+    in_fence = False
+    for line in raw.split("\n"):
+        if _FENCE_LINE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        cleaned = _clean_line(line)
+        if cleaned:
+            out.append(cleaned)
+    return "\n".join(out)
+
+
+def _strip_numbering(title: str) -> str:
+    title = _NUMBERING.sub("", title.strip(), count=1) if _NUMBERING.match(title.strip()) else title
+    return title.strip().rstrip(":").strip()
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _fold(text: str) -> str:
+    return _WS.sub(" ", text).strip().lower()
+
+
+def _title_and_body(text: str, field_labels: frozenset[str]) -> tuple[str | None, str]:
+    """Split a point's leading label ("**Title**: ..." or "Title: ...") from its text."""
+    text = _SEVERITY_TAG.sub("", text, count=1) if text.startswith("[") else text
+    match = _LEAD_LABEL.match(text)
+    if match:
+        label = (match.group("bold") or match.group("plain") or "").strip().rstrip(":").strip()
+        rest = text[match.end() :].lstrip(" \t:-–—").strip()
+        lowered = label.lower()
+        if label and lowered not in field_labels and _words(label) <= 12:
+            return _strip_numbering(_EMPHASIS.sub("", label)) or None, rest
+    first, _, rest = text.partition("\n")
+    if rest and len(first) <= 120 and not first.rstrip().endswith((".", "!", "?")):
+        return _strip_numbering(_EMPHASIS.sub("", first)) or None, rest.strip()
+    return None, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Structured answers: JSON, YAML, "Key: value" sections
+
+
+def _json_candidate(text: str) -> tuple[int, str] | None:
+    """Return (offset, source) of a JSON answer: the whole text or its only/first json fence."""
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        return text.index(stripped[0]), stripped
+    match = re.search(r"^[ \t]*```[ \t]*(?:json|JSON)?[ \t]*\n", text, re.M)
+    if match:
+        close = text.find("\n```", match.end() - 1)
+        body = text[match.end() : close if close >= 0 else len(text)]
+        if body.strip()[:1] in ("{", "["):
+            lead = len(body) - len(body.lstrip())
+            return match.end() + lead, body.strip()
+    return None
+
+
+def _depth_ok(source: str) -> bool:
+    depth = 0
+    in_string = False
+    escaped = False
+    for char in source:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            if depth > _MAX_JSON_DEPTH:
+                return False
+        elif char in "}]":
+            depth -= 1
+    return True
+
+
+def _object_spans(source: str, offset: int) -> Iterator[tuple[int, int, int]]:
+    """Yield (depth, start, end) of every JSON object in `source` (string-aware, linear)."""
+    stack: list[tuple[str, int]] = []
+    in_string = False
+    escaped = False
+    for index, char in enumerate(source):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append((char, index))
+        elif char in "}]" and stack:
+            opener, start = stack.pop()
+            if opener == "{":
+                parent = stack[-1][0] if stack else ""
+                if parent == "[":
+                    yield len(stack), offset + start, offset + index + 1
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(str(v) for v in value)
+    return None
+
+
+def _fields_of(entry: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    fields: list[tuple[str, str]] = []
+    for key, value in entry.items():
+        scalar = _scalar(value)
+        if scalar is not None:
+            fields.append((_label(str(key)), scalar))
+    return tuple(fields)
+
+
+def _label(key: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", key).strip().lower()
+
+
+def _record_segment(
+    fields: tuple[tuple[str, str], ...], start: int, end: int, origin: str
+) -> Segment | None:
+    """Build one point from labelled fields (JSON entry, section block)."""
+    lexicon = load_lexicon()
+    title: str | None = None
+    parts: list[str] = []
+    for label, value in fields:
+        if not value:
+            continue
+        if label in lexicon.title_fields and title is None:
+            title = value
+            continue
+        parts.append(f"{label.capitalize()}: {value}")
+    if not parts and title is None:
+        return None
+    return Segment(start, end, title, "\n".join(parts), origin, fields)
+
+
+def _is_no_issue(value: str | None) -> bool:
+    return value is not None and _fold(value).rstrip(".") in load_lexicon().no_issue_values
+
+
+def _json_document(text: str) -> Document | None:
+    candidate = _json_candidate(text)
+    if candidate is None:
+        return None
+    offset, source = candidate
+    if len(source) > 2_000_000 or not _depth_ok(source):
+        return None
+    try:
+        data = json.loads(source)
+    except ValueError:
+        return None
+    if not isinstance(data, dict | list):
+        return None
+    lexicon = load_lexicon()
+    entries: list[dict[str, Any]] = []
+    prose: list[Prose] = []
+    root_entry = isinstance(data, dict) and any(_label(k) in lexicon.record_fields for k in data)
+    if isinstance(data, list):
+        entries = [e for e in data if isinstance(e, dict)]
+    elif not root_entry:
+        for key, value in data.items():
+            if isinstance(value, list):
+                entries.extend(e for e in value if isinstance(e, dict))
+                if not value and _label(key) in lexicon.finding_list_keys:
+                    prose.append(Prose(offset, offset + len(source), "[]", _label(key)))
+            elif (scalar := _scalar(value)) is not None:
+                prose.append(Prose(offset, offset + len(source), scalar, _label(key)))
+    segments: list[Segment] = []
+    if root_entry and isinstance(data, dict):
+        fields = _fields_of(data)
+        kind_value = next((v for k, v in fields if k in lexicon.type_fields), None)
+        if kind_value is not None:
+            prose.append(Prose(offset, offset + len(source), kind_value, "security type"))
+        if not _is_no_issue(kind_value):
+            seg = _record_segment(fields, offset, offset + len(source), "json")
+            if seg:
+                segments.append(seg)
+    else:
+        wanted_depth = 1 if isinstance(data, list) else 2
+        spans = [(s, e) for d, s, e in _object_spans(source, offset) if d == wanted_depth]
+        for entry, (start, end) in zip(entries, spans, strict=False):
+            seg = _record_segment(_fields_of(entry), start, end, "json")
+            if seg:
+                segments.append(seg)
+    return Document(tuple(segments), tuple(prose), True, False, structured=True)
+
+
+_YAML_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:yaml|yml)[ \t]*\n", re.M | re.I)
+
+
+def _yaml_document(text: str) -> Document | None:
+    match = _YAML_FENCE.search(text)
+    if not match:
+        return None
+    close = text.find("\n```", match.end() - 1)
+    end = close if close >= 0 else len(text)
+    source = text[match.end() : end]
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    lexicon = load_lexicon()
+    segments: list[Segment] = []
+    prose: list[Prose] = []
+    for key, value, depth in _walk_yaml(data):
+        label = _label(key)
+        scalar = _scalar(value)
+        if scalar is None:
+            continue
+        start, stop = _yaml_key_span(text, match.end(), end, key, depth)
+        if label in lexicon.verdict_fields:
+            prose.append(Prose(start, stop, scalar, label))
+        if label in lexicon.finding_list_keys and not _is_no_issue(scalar):
+            title, body = _title_and_body(scalar, lexicon.field_labels)
+            segments.append(Segment(start, stop, title, body, "yaml", ((label, scalar),)))
+    return Document(tuple(segments), tuple(prose), True, close < 0, structured=True)
+
+
+def _walk_yaml(data: dict[str, Any], depth: int = 0) -> Iterator[tuple[str, Any, int]]:
+    for key, value in data.items():
+        if isinstance(value, dict) and depth < 4:
+            yield from _walk_yaml(value, depth + 1)
+        else:
+            yield str(key), value, depth
+
+
+def _yaml_key_span(text: str, start: int, end: int, key: str, depth: int) -> tuple[int, int]:
+    """Locate `key:` inside the YAML fence; the span runs to the next key at its indent."""
+    pattern = re.compile(r"^([ \t]*)" + re.escape(key) + r"[ \t]*:", re.M)
+    found = pattern.search(text, start, end)
+    if not found:
+        return start, end
+    indent = len(found.group(1))
+    nxt = re.compile(r"^[ \t]{0,%d}[^\s#][^\n]*:" % indent, re.M).search(text, found.end(), end)
+    stop = nxt.start() if nxt else end
+    return found.start() + indent, _rstrip_to(text, found.start(), stop)
+
+
+def _rstrip_to(text: str, start: int, stop: int) -> int:
+    while stop > start and text[stop - 1] in " \t\n":
+        stop -= 1
+    return stop
+
+
+def _section_document(text: str) -> Document | None:
+    """A whole review written as labelled sections ("Security type:", "Description:", ...)."""
+    lexicon = load_lexicon()
+    matches = list(lexicon.section_label.finditer(text))
+    if len(matches) < 2:
+        return None
+    first = text[: matches[0].start()].strip()
+    if first:
+        return None
+    labels = [_label(m.group("label")) for m in matches]
+    if not any(label in lexicon.type_fields for label in labels) and len(set(labels)) < 3:
+        return None
+    fields: list[tuple[str, str]] = []
+    for index, match in enumerate(matches):
+        stop = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        value = text[match.end() : stop].strip()
+        fields.append((_label(match.group("label")), _clean_block(value).replace("\n", " ")))
+    kind_value = next((v for k, v in fields if k in lexicon.type_fields), None)
+    prose: list[Prose] = []
+    if kind_value is not None:
+        type_match = next(m for m in matches if _label(m.group("label")) in lexicon.type_fields)
+        prose.append(Prose(type_match.start(), type_match.end(), kind_value, "security type"))
+    segments: list[Segment] = []
+    if not _is_no_issue(kind_value):
+        seg = _record_segment(tuple(fields), 0, len(text.rstrip()), "sections")
+        if seg:
+            segments.append(seg)
+    return Document(tuple(segments), tuple(prose), True, False, structured=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+
+
+@dataclass(slots=True)
+class _Block:
+    kind: str  # paragraph | heading | list | table | fence | html | other
+    begin: int  # line numbers, [begin, end)
+    end: int
+    level: int = 0  # heading level (7 for a bold line), 0 otherwise
+    title: str = ""
+    items: list[tuple[int, int]] = field(default_factory=list)  # list items / table rows
+    field_list: bool = False
+
+
+@dataclass(slots=True)
+class _Section:
+    heading: _Block | None
+    blocks: list[_Block] = field(default_factory=list)
+    children: list[_Section] = field(default_factory=list)
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+    md.core.ruler.disable(["inline", "text_join"])
+    return md
+
+
+_MD = _markdown()
+
+
+class _Lines:
+    """Line offsets of a text, for turning markdown-it line maps into character spans."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos >= 0:
+            self.starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self.count = len(self.starts)
+
+    def span(self, begin: int, end: int) -> tuple[int, int]:
+        start = self.starts[min(begin, self.count - 1)]
+        stop = self.starts[end] if end < self.count else len(self.text)
+        while stop > start and self.text[stop - 1] in " \t\n":
+            stop -= 1
+        while start < stop and self.text[start] in " \t\n":
+            start += 1
+        return start, stop
+
+    def raw(self, begin: int, end: int) -> str:
+        start, stop = self.span(begin, end)
+        return self.text[start:stop]
+
+
+def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
+    """Top-level blocks (blockquotes are transparent); lists carry their items' line ranges."""
+    lexicon = load_lexicon()
+    blocks: list[_Block] = []
+    quotes = 0
+    current: _Block | None = None
+    for token in tokens:
+        if token.type == "blockquote_open":
+            quotes += 1
+            continue
+        if token.type == "blockquote_close":
+            quotes -= 1
+            continue
+        level = token.level - quotes
+        begin, end = token.map or (0, 0)
+        if token.type in ("bullet_list_open", "ordered_list_open") and level == 0:
+            blocks.append(_Block("list", begin, end))
+        elif token.type == "list_item_open" and level == 1 and blocks and blocks[-1].kind == "list":
+            blocks[-1].items.append((begin, end))
+        elif token.type == "table_open" and level == 0:
+            current = _Block("table", begin, end)
+            blocks.append(current)
+        elif token.type == "tr_open" and current is not None:
+            current.items.append((begin, end))
+        elif token.type == "table_close":
+            current = None
+        elif level != 0 or token.map is None:
+            continue
+        elif token.type == "heading_open":
+            blocks.append(_Block("heading", begin, end, int(token.tag[1]), lines.raw(begin, end)))
+        elif token.type == "paragraph_open":
+            blocks.extend(_paragraph_blocks(lines, begin, end))
+        elif token.type in ("fence", "code_block"):
+            blocks.append(_Block("fence", begin, end))
+        elif token.type == "html_block":
+            blocks.append(_Block("html", begin, end))
+        elif token.type == "hr":
+            blocks.append(_Block("other", begin, end))
+    for block in blocks:
+        if block.kind == "list":
+            block.field_list = all(
+                _is_field_item(lines.raw(b, e), lexicon.field_labels) for b, e in block.items
+            )
+        if block.kind == "table" and block.items:
+            block.items = block.items[1:]  # the header row
+    return blocks
+
+
+def _is_field_item(raw: str, field_labels: frozenset[str]) -> bool:
+    first = _clean_line(raw.split("\n", 1)[0])
+    label, sep, _ = first.partition(":")
+    return bool(sep) and _label(label) in field_labels
+
+
+def _paragraph_blocks(lines: _Lines, begin: int, end: int) -> list[_Block]:
+    """A paragraph, or a bold first line (a pseudo-heading) followed by the rest of it."""
+    first = lines.raw(begin, begin + 1)
+    match = _BOLD_LINE.match(first)
+    if match and _words(match.group("inner")) <= 16:
+        title = match.group("inner").strip().rstrip(":")
+        blocks = [_Block("heading", begin, begin + 1, 7, title)]
+        if end > begin + 1:
+            blocks.append(_Block("paragraph", begin + 1, end))
+        return blocks
+    return [_Block("paragraph", begin, end)]
+
+
+def _sections(blocks: list[_Block]) -> _Section:
+    root = _Section(None)
+    stack = [root]
+    for block in blocks:
+        if block.kind == "heading":
+            section = _Section(block)
+            while len(stack) > 1 and stack[-1].heading and stack[-1].heading.level >= block.level:
+                stack.pop()
+            stack[-1].children.append(section)
+            stack.append(section)
+        else:
+            stack[-1].blocks.append(block)
+    return root
+
+
+class _Reader:
+    """Collects points and prose from a markdown review."""
+
+    def __init__(self, text: str, lines: _Lines) -> None:
+        self.text = text
+        self.lines = lines
+        self.lexicon = load_lexicon()
+        self.segments: list[Segment] = []
+        self.prose: list[Prose] = []
+
+    def prose_block(self, block: _Block) -> None:
+        if block.kind in ("fence", "html", "other"):
+            return
+        start, end = self.lines.span(block.begin, block.end)
+        if start < end:
+            self.prose.append(Prose(start, end, _clean_block(self.text[start:end])))
+
+    def list_items(self, block: _Block) -> None:
+        for begin, end in block.items:
+            start, stop = self.lines.span(begin, end)
+            body = _clean_block(self.text[start:stop])
+            if not body:
+                continue
+            title, rest = _title_and_body(body, self.lexicon.field_labels)
+            self.segments.append(Segment(start, stop, title, rest, "list"))
+
+    def table_rows(self, block: _Block) -> None:
+        header = [c.strip() for c in self.lines.raw(block.begin, block.begin + 1).strip("|").split("|")]
+        labels = [_label(_EMPHASIS.sub("", h)) for h in header]
+        for begin, end in block.items:
+            start, stop = self.lines.span(begin, end)
+            cells = [c.strip() for c in self.text[start:stop].strip().strip("|").split("|")]
+            fields = tuple(
+                (label, _EMPHASIS.sub("", cell))
+                for label, cell in zip(labels, cells, strict=False)
+                if cell and label not in ("#", "no", "")
+            )
+            title = next((v for k, v in fields if k in self.lexicon.title_fields), None)
+            parts = [f"{k.capitalize()}: {v}" for k, v in fields if v != title]
+            self.segments.append(Segment(start, stop, title, "\n".join(parts), "table", fields))
+
+    def section(self, section: _Section, top: bool) -> None:
+        heading = section.heading
+        item_lists = [b for b in section.blocks if b.kind == "list" and not b.field_list]
+        tables = [b for b in section.blocks if b.kind == "table" and b.items]
+        title = _strip_numbering(_clean_line(heading.title)) if heading else ""
+        framing = bool(title) and self.lexicon.is_framing_title(title)
+        closing = bool(title) and self.lexicon.is_closing_title(title)
+        if section.children or item_lists or tables or top or framing:
+            for block in section.blocks:
+                if block in item_lists and not closing:
+                    self.list_items(block)
+                elif block in tables and not closing:
+                    self.table_rows(block)
+                else:
+                    self.prose_block(block)
+            if heading and (section.children or item_lists or tables or framing):
+                start, end = self.lines.span(heading.begin, heading.end)
+                self.prose.append(Prose(start, end, title))
+            for child in section.children:
+                self.section(child, top=False)
+            return
+        assert heading is not None
+        content = [b for b in section.blocks if b.kind not in ("html", "other")]
+        if not content:
+            return
+        start, _ = self.lines.span(heading.begin, heading.end)
+        _, end = self.lines.span(content[-1].begin, content[-1].end)
+        body = "\n".join(
+            _clean_block(self.lines.raw(b.begin, b.end)) for b in content if b.kind != "fence"
+        ).strip()
+        self.segments.append(Segment(start, end, title or None, body, "heading"))
+
+    def _verdict_only(self, body: str) -> bool:
+        """A short paragraph that states the verdict ("LGTM from a security standpoint, ...")."""
+        if _words(body) > 30:
+            return False
+        return bool(self.lexicon.no_defects.search(body) or self.lexicon.defects_found.search(body))
+
+    def paragraphs(self, blocks: list[_Block]) -> None:
+        """A review with no list, heading or table: each paragraph that makes a point."""
+        for block in blocks:
+            if block.kind != "paragraph":
+                self.prose_block(block)
+                continue
+            start, end = self.lines.span(block.begin, block.end)
+            body = _clean_block(self.text[start:end])
+            if _words(body) < 4 or self.lexicon.is_framing_paragraph(body) or self._verdict_only(body):
+                self.prose.append(Prose(start, end, body))
+                continue
+            self.segments.append(Segment(start, end, None, body, "paragraph"))
+
+
+def _markdown_document(text: str) -> Document:
+    lines = _Lines(text)
+    tokens = _MD.parse(text)
+    blocks = _blocks(tokens, lines)
+    has_content = any(
+        b.kind in ("paragraph", "heading", "list", "table")
+        or (b.kind == "fence" and lines.raw(b.begin + 1, max(b.begin + 1, b.end - 1)).strip())
+        for b in blocks
+    )
+    unclosed = _unclosed_fence(text)
+    reader = _Reader(text, lines)
+    structural = any(
+        b.kind in ("heading", "table") or (b.kind == "list" and not b.field_list) for b in blocks
+    )
+    if structural:
+        reader.section(_sections(blocks), top=True)
+    else:
+        reader.paragraphs(blocks)
+    last = next((b for b in reversed(blocks) if b.kind not in ("html",)), None)
+    return Document(
+        tuple(sorted(reader.segments, key=lambda s: s.start)),
+        tuple(reader.prose),
+        has_content,
+        unclosed,
+        last_block_is_list=last is not None and last.kind == "list",
+    )
+
+
+def _unclosed_fence(text: str) -> bool:
+    """Whether a code fence is still open at the end (CommonMark's fence rules, simplified)."""
+    open_fence: str | None = None
+    for match in _FENCE_OPEN.finditer(text):
+        marker, rest = match.group(1), match.group(2)
+        if open_fence is None:
+            if not (marker[0] == "`" and "`" in rest):
+                open_fence = marker
+        elif marker[0] == open_fence[0] and len(marker) >= len(open_fence) and not rest.strip():
+            open_fence = None
+    return open_fence is not None
+
+
+def segment(text: str) -> Document:
+    """Split normalised review text into its points and the prose around them."""
+    for reader in (_json_document, _yaml_document, _section_document):
+        document = reader(text)
+        if document is not None:
+            return document
+    return _markdown_document(text)

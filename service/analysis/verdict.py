@@ -1,0 +1,171 @@
+"""Verdict and flags: what the review says about security, and what it says about itself.
+
+The stated verdict comes from verdict statements in the prose around the points ("No security
+defects are detected in the code", "I found two vulnerabilities") and from verdict fields of a
+structured answer ("Security type: No Issue", `"security_concerns": "No"`). A statement preceded
+by words that cancel it ("I could not confirm that ...") is not one. When several statements
+disagree, the last one (the conclusion) wins. The final verdict never lets a boilerplate closing
+line wave a security finding through: any security finding means `defects_found`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.analysis.lexicon import Lexicon, load_lexicon
+from service.analysis.model import Flag, Issue, Kind, Verdict
+from service.analysis.segment import Document, Prose
+
+_SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|\Z)")
+_WORD = re.compile(r"[A-Za-z']+")
+_CLOSED_ENDING = re.compile(r"""[.!?:;)\]}"'`*>|»”’…\-–—]\Z|[^\x00-\x7f]\Z""")
+_LEAD_WINDOW = 80
+_MARKUP = re.compile(r"\*\*|__|`")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A verdict statement and where it is in the normalised text."""
+
+    verdict: Verdict
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictResult:
+    """The verdict stage's answer."""
+
+    verdict: Verdict
+    stated: Statement | None
+    flags: tuple[Flag, ...]
+
+
+def _field_statement(prose: Prose, lexicon: Lexicon) -> Statement | None:
+    """A verdict field of a structured answer ("Security type: No Issue")."""
+    label = prose.label or ""
+    value = " ".join(prose.text.lower().split()).strip(" .")
+    if label in lexicon.type_fields or label in ("security concerns", "security issues"):
+        if value in lexicon.no_issue_values or value.startswith(("no ", "no,", "none")):
+            return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, prose.text)
+        if value:
+            return Statement(Verdict.DEFECTS_FOUND, prose.start, prose.end, prose.text)
+    if label in lexicon.finding_list_keys and prose.text == "[]":
+        return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, label)
+    return None
+
+
+def _cancelled(sentence: str, match_start: int, lexicon: Lexicon) -> bool:
+    lead = sentence[max(0, match_start - _LEAD_WINDOW) : match_start]
+    return lexicon.not_a_verdict.search(lead) is not None
+
+
+def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> list[Statement]:
+    """Verdict statements among the sentences of `text[start:end]`."""
+    found: list[Statement] = []
+    for match in _SENTENCE.finditer(text, start, end):
+        sentence = match.group().strip()
+        if not sentence:
+            continue
+        plain = _MARKUP.sub("", sentence)
+        for verdict, pattern in (
+            (Verdict.NO_DEFECTS, lexicon.no_defects),
+            (Verdict.DEFECTS_FOUND, lexicon.defects_found),
+        ):
+            hit = pattern.search(plain)
+            if hit and not _cancelled(plain, hit.start(), lexicon):
+                offset = match.start() + match.group().index(sentence[:1])
+                found.append(Statement(verdict, offset, offset + len(sentence), plain.strip()))
+                break
+    return found
+
+
+def find_statements(text: str, document: Document) -> list[Statement]:
+    """Every verdict statement of the review, in text order."""
+    lexicon = load_lexicon()
+    statements: list[Statement] = []
+    for prose in document.prose:
+        if prose.label is not None:
+            statement = _field_statement(prose, lexicon)
+            if statement is None and prose.label in lexicon.verdict_fields:
+                hits = sentence_statements(prose.text, 0, len(prose.text), lexicon)
+                statement = (
+                    Statement(hits[-1].verdict, prose.start, prose.end, hits[-1].text)
+                    if hits
+                    else None
+                )
+        else:
+            hits = sentence_statements(text, prose.start, prose.end, lexicon)
+            statement = None
+            statements.extend(hits)
+        if statement is not None:
+            statements.append(statement)
+    return sorted(statements, key=lambda s: s.start)
+
+
+def stated_verdict(statements: Sequence[Statement]) -> Statement | None:
+    """The statement that carries the review's own verdict: the conclusion, i.e. the last one.
+
+    The evidence is the first statement of that verdict, which is usually the canonical line.
+    """
+    if not statements:
+        return None
+    final = statements[-1].verdict
+    return next(s for s in statements if s.verdict is final)
+
+
+def is_truncated(text: str, document: Document, lexicon: Lexicon) -> bool:
+    """Whether the body looks cut off: an open code fence, or prose that stops mid-sentence."""
+    if document.unclosed_fence:
+        return True
+    tail = text.rstrip()
+    if not tail or document.structured or _CLOSED_ENDING.search(tail):
+        return False
+    words = _WORD.findall(tail[-2000:])
+    if len(_WORD.findall(tail[:4000])) < 8 or not words:
+        return False
+    if words[-1].lower() in lexicon.dangling_words:
+        return True
+    last_paragraph = tail[tail.rfind("\n\n") + 1 :]
+    return ". " in last_paragraph and len(_WORD.findall(last_paragraph)) >= 12
+
+
+def decide(
+    text: str,
+    document: Document,
+    issues: Sequence[Issue],
+    statement: Statement | None,
+    encoding_repaired: bool,
+    capped: bool = False,
+) -> VerdictResult:
+    """Combine the stated verdict with the issues into the verdict and the flags."""
+    lexicon = load_lexicon()
+    security_finding = any(i.kind is Kind.FINDING and i.security for i in issues)
+    stated = statement.verdict if statement else None
+    if security_finding or stated is Verdict.DEFECTS_FOUND:
+        verdict = Verdict.DEFECTS_FOUND
+    elif stated is Verdict.NO_DEFECTS:
+        verdict = Verdict.NO_DEFECTS
+    else:
+        verdict = Verdict.INCONCLUSIVE
+    flags: list[Flag] = []
+    if stated is Verdict.NO_DEFECTS and security_finding:
+        flags.append(Flag.CONTRADICTION)
+    if stated is None:
+        flags.append(Flag.NO_VERDICT_STATEMENT)
+    if lexicon.hedged.search(text):
+        flags.append(Flag.HEDGED)
+    if stated is not None and any(i.kind is Kind.FINDING and not i.security for i in issues):
+        flags.append(Flag.OFF_TASK)
+    if document.has_content and is_truncated(text, document, lexicon):
+        flags.append(Flag.TRUNCATED)
+    if encoding_repaired:
+        flags.append(Flag.ENCODING_REPAIRED)
+    if not document.has_content:
+        flags.append(Flag.EMPTY)
+    if capped:
+        flags.append(Flag.CAPPED)
+    return VerdictResult(verdict, statement, tuple(flags))
