@@ -17,7 +17,7 @@ class ConfigError(ValueError):
     """An environment variable holds a value the service cannot use."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Settings:
     """Validated, immutable runtime settings."""
 

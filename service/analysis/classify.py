@@ -22,13 +22,13 @@ from service.analysis.segment import Segment
 from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z`\"'(\[*])|\n+|;[ \t]+")
-_CODE_REFERENCE = re.compile(
-    r"`[^`\n]{1,200}`|\b[\w-]{1,80}\.(?:py|js|ts|go|java|rb|c|h|cpp|cs|php|rs|kt|sh|yaml|yml|json|sql)\b"
-    r"|\bL\d{1,7}\b|\blines?\s{1,3}\d{1,7}|\b\w{1,60}\(\)",
+_NAMED_ELEMENT = re.compile(
+    r"`[^`\n]{1,200}`|\b[\w-]{1,80}\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
+    r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b|\b\w{1,60}\(\)",
 )
-_IMPERATIVE_START = re.compile(
-    r"^(?:consider\s+(?:using|replacing|renaming|removing|moving|extracting|adding)|use|replace|"
-    r"rename|remove|drop|extract|move|switch\s+to|wrap|guard|restrict|pass|call)\b",
+_CONSEQUENCE = re.compile(
+    r",?\s(?:so\s+that|so|to\s+(?:prevent|avoid|protect|reduce|mitigate)|which\s+(?:could|can|may|might|"
+    r"would|will)|leading\s+to|in\s+order\s+to|thereby)\s",
     re.IGNORECASE,
 )
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
@@ -57,14 +57,23 @@ def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
             if group == "advice" and _specific_change(sentence, lexicon):
                 return "problem"
             return group
+    if _specific_question(sentence):
+        return "problem"
     return None
 
 
 def _specific_change(sentence: str, lexicon: Lexicon) -> bool:
-    """Advice aimed at a named element of this code ("Consider using `X` instead of `Y`")."""
-    if not _CODE_REFERENCE.search(sentence):
-        return False
-    return bool(_IMPERATIVE_START.search(sentence) or lexicon.kind["problem"].search(sentence))
+    """Advice aimed at a named element of this code ("Consider using `X` instead of `Y`").
+
+    A named element is a code span, a file name or a call; a bare line number is not enough
+    ("as seen on line 55, proper mocking is essential" is still general advice).
+    """
+    return _NAMED_ELEMENT.search(sentence) is not None
+
+
+def _specific_question(sentence: str) -> bool:
+    """A question about a named element of this code ("What is the `treeStore`?")."""
+    return sentence.rstrip().endswith("?") and _NAMED_ELEMENT.search(sentence) is not None
 
 
 def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
@@ -94,17 +103,40 @@ def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
     return Kind.OBSERVATION
 
 
-def _cue_scores(segment: Segment, lexicon: Lexicon) -> dict[str, int]:
-    scores: dict[str, int] = {}
-    title = segment.title or ""
+def _weighted_parts(segment: Segment) -> list[tuple[str, float]]:
+    """The point's text in parts with the weight its cues carry.
+
+    The title counts twice; a consequence clause ("..., so that an injection has limited
+    impact", "which could lead to ...") describes impact rather than the problem, so it counts half.
+    """
+    parts: list[tuple[str, float]] = []
+    if segment.title:
+        parts.append((segment.title, 2.0))
+    for sentence in sentences(segment.text):
+        match = _CONSEQUENCE.search(sentence)
+        if match and match.start() > 0:
+            parts.append((sentence[: match.start()], 1.0))
+            parts.append((sentence[match.start() :], 0.5))
+        else:
+            parts.append((sentence, 1.0))
+    return parts
+
+
+def _cue_scores(segment: Segment, lexicon: Lexicon) -> dict[str, tuple[float, int]]:
+    """Per category: the weighted cue total and the strongest single cue that matched."""
+    scores: dict[str, tuple[float, int]] = {}
+    parts = _weighted_parts(segment)
     for cues in lexicon.categories:
-        total = 0
+        total = 0.0
+        strongest = 0
         for weight, pattern in cues.cues:
-            total += weight * sum(1 for _ in pattern.finditer(segment.text))
-            if title:
-                total += 2 * weight * sum(1 for _ in pattern.finditer(title))
+            for text, factor in parts:
+                hits = sum(1 for _ in pattern.finditer(text))
+                if hits:
+                    total += weight * factor * hits
+                    strongest = max(strongest, weight)
         if total:
-            scores[cues.category] = total
+            scores[cues.category] = (total, strongest)
     return scores
 
 
@@ -133,8 +165,8 @@ def decide_category(
             return category
     scores = _cue_scores(segment, lexicon)
     candidates = allowed or list(taxonomy.categories)
-    best = max(candidates, key=lambda c: scores.get(c.id, 0))
-    if scores.get(best.id, 0) > 0 or allowed:
+    best = max(candidates, key=lambda c: scores.get(c.id, (0.0, 0)))
+    if best.id in scores or allowed:
         return best
     text = f"{segment.title or ''} {segment.text}"
     fallback = "security-other" if lexicon.security_generic.search(text) else "quality-other"

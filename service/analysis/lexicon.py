@@ -123,7 +123,9 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         framing_paragraph=phrase_pattern(doc["framing_paragraphs"]),
         kind=kind,
         nit_tag=re.compile(
-            r"\A[ \t]*(?:\*\*|__)?(?:" + "|".join(doc["kind"]["nit_tags"]) + r")\b[ \t]*(?:\*\*)?[:\-]",
+            r"\A[ \t]*(?:\*\*|__)?(?:(?:one|small|minor|a|tiny)[ \t]+)?(?:"
+            + "|".join(doc["kind"]["nit_tags"])
+            + r")\b[ \t]*(?:\*\*)?[:\-]",
             re.IGNORECASE,
         ),
         no_defects=phrase_pattern(verdict["no_defects"]),

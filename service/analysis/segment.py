@@ -83,6 +83,7 @@ _ITALIC_EDGE = re.compile(r"(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
 _NUMBERING = re.compile(r"(?:\d{1,3}[.):]|[IVX]{1,5}\.|[A-Za-z]\))[ \t]+")
 _BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z")
 _WS = re.compile(r"\s+")
+_BOLD_LABEL = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n*_:]{1,60}?)[ \t]*:?[ \t]*\1[ \t]*:?")
 _SEVERITY_TAG = re.compile(r"\[(?:critical|high|medium|moderate|low|info|minor|major)\][ \t]*", re.I)
 _LEAD_LABEL = re.compile(
     r"(?P<label>(?:\*\*|__)(?P<bold>[^\n*_]{1,120}?)(?:\*\*|__)[ \t]*:?|"
@@ -512,6 +513,12 @@ def _is_field_item(raw: str, field_labels: frozenset[str]) -> bool:
 def _paragraph_blocks(lines: _Lines, begin: int, end: int) -> list[_Block]:
     """A paragraph, or a bold first line (a pseudo-heading) followed by the rest of it."""
     first = lines.raw(begin, begin + 1)
+    label = _BOLD_LABEL.match(first)
+    if label and load_lexicon().is_closing_title(label.group("inner")):
+        # "**Conclusion:** ..." closes every open section, whatever its level.
+        blocks = [_Block("heading", begin, begin, 1, label.group("inner"))]
+        blocks.append(_Block("paragraph", begin, end))
+        return blocks
     match = _BOLD_LINE.match(first)
     if match and _words(match.group("inner")) <= 16:
         title = match.group("inner").strip().rstrip(":")

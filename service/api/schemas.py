@@ -7,9 +7,10 @@ serialisation of an Analysis.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 
 class SpanSchema(Schema):
@@ -88,3 +89,91 @@ def dump_analysis(analysis: Any) -> dict[str, Any]:
     """Serialise an `Analysis` to the contract's JSON-ready dict."""
     result: dict[str, Any] = _ANALYSIS.dump(analysis)
     return result
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRequest:
+    """One review to analyse, as the caller sent it."""
+
+    body: str
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    """Reviews to analyse in one request, in the caller's order."""
+
+    reviews: tuple[ReviewRequest, ...]
+
+
+def _encodable(value: str) -> None:
+    """Reject strings with lone surrogates (`"\\ud800"` in JSON): they are not valid UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Not valid Unicode text (contains a lone surrogate).") from None
+
+
+class ReviewRequestSchema(Schema):
+    """The JSON body of `POST /v1/analyze`, and each item of a batch."""
+
+    class Meta:
+        """Unknown fields are an error, not silently dropped."""
+
+        unknown = RAISE
+
+    body = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, error="Must not be empty."), _encodable],
+    )
+    id = fields.String(load_default=None, allow_none=True, validate=_encodable)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> ReviewRequest:
+        return ReviewRequest(body=data["body"], id=data["id"])
+
+
+class BatchRequestSchema(Schema):
+    """The JSON body of `POST /v1/analyze/batch`: 1 to `max_reviews` reviews."""
+
+    class Meta:
+        """Unknown fields are an error, not silently dropped."""
+
+        unknown = RAISE
+
+    reviews = fields.List(fields.Nested(ReviewRequestSchema), required=True)
+
+    def __init__(self, *, max_reviews: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_reviews = max_reviews
+
+    @pre_load
+    def _check_count(self, data: Any, **_: Any) -> Any:
+        # Before item validation, so an oversized batch is refused without validating every item.
+        reviews = data.get("reviews") if isinstance(data, dict) else None
+        if isinstance(reviews, list) and not 1 <= len(reviews) <= self.max_reviews:
+            raise ValidationError(
+                f"Must hold 1 to {self.max_reviews} reviews, not {len(reviews)}.", "reviews"
+            )
+        return data
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> BatchRequest:
+        return BatchRequest(reviews=tuple(data["reviews"]))
+
+
+# --- taxonomy ----------------------------------------------------------------------------------
+
+
+class TaxonomyCategorySchema(Schema):
+    """One category of `GET /v1/taxonomy` (dumps `service.analysis.taxonomy.Category`)."""
+
+    id = fields.String(required=True)
+    family = fields.String(required=True)
+    description = fields.String(required=True)
+    cwe = fields.List(fields.String(), required=True)
+    securereviewer = fields.String(required=True, allow_none=True)
+    default_severity = fields.String(required=True)
