@@ -32,7 +32,7 @@ _CONSEQUENCE = re.compile(
     re.IGNORECASE,
 )
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
-_KIND_GROUPS = ("context_request", "hedge", "advice", "positive", "problem")
+_KIND_GROUPS = ("context_request", "hedge", "advice", "suggestion", "positive", "problem")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,9 @@ def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
         if lexicon.kind[group].search(sentence):
             if group == "advice" and _specific_change(sentence, lexicon):
                 return "problem"
+            if group == "suggestion":
+                specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
+                return "problem" if specific else "advice"
             return group
     if _specific_question(sentence):
         return "problem"
@@ -90,7 +93,7 @@ def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
     if lexicon.nit_tag.match(segment.text) and counts["positive"] == 0:
         return Kind.FINDING
     problem, positive = counts["problem"], counts["positive"]
-    if problem and problem >= positive:
+    if problem:
         return Kind.FINDING
     if positive:
         return Kind.OBSERVATION
@@ -98,7 +101,7 @@ def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
         return Kind.FINDING
     if counts["context_request"]:
         return Kind.OBSERVATION
-    if counts["advice"] or counts["hedge"]:
+    if counts["advice"] or counts["suggestion"] or counts["hedge"]:
         return Kind.RECOMMENDATION
     return Kind.OBSERVATION
 

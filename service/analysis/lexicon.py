@@ -52,6 +52,7 @@ class Lexicon:
     closing_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
     kind: dict[str, re.Pattern[str]]
+    deictic: re.Pattern[str]
     nit_tag: re.Pattern[str]
     no_defects: re.Pattern[str]
     defects_found: re.Pattern[str]
@@ -107,7 +108,11 @@ def _categories(raw: dict[str, dict[int, list[str]]]) -> tuple[CategoryCues, ...
 def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
     """Compile the parsed YAML lexicon document."""
     field_labels = _labels(doc["field_labels"])
-    kind = {name: phrase_pattern(frags) for name, frags in doc["kind"].items()}
+    kind = {
+        name: phrase_pattern(frags)
+        for name, frags in doc["kind"].items()
+        if name not in ("deictic", "nit_tags")
+    }
     verdict = doc["verdict"]
     return Lexicon(
         field_labels=field_labels,
@@ -122,6 +127,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
         framing_paragraph=phrase_pattern(doc["framing_paragraphs"]),
         kind=kind,
+        deictic=phrase_pattern(doc["kind"]["deictic"]),
         nit_tag=re.compile(
             r"\A[ \t]*(?:\*\*|__)?(?:(?:one|small|minor|a|tiny)[ \t]+)?(?:"
             + "|".join(doc["kind"]["nit_tags"])
