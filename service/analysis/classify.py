@@ -31,7 +31,7 @@ _CONSEQUENCE = re.compile(
     r"would|will)|leading\s+to|in\s+order\s+to|thereby)\s",
     re.IGNORECASE,
 )
-_STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
+_STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table", "suggestion"})
 _KIND_GROUPS = ("context_request", "hedge", "advice", "suggestion", "positive", "problem")
 
 
@@ -97,7 +97,7 @@ def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
         return Kind.FINDING
     if positive:
         return Kind.OBSERVATION
-    if stated or segment.origin in _STRUCTURED_ORIGINS:
+    if stated or segment.origin in _STRUCTURED_ORIGINS or segment.field("suggestion") is not None:
         return Kind.FINDING
     if counts["context_request"]:
         return Kind.OBSERVATION

@@ -411,6 +411,7 @@ class _Block:
     title: str = ""
     items: list[tuple[int, int]] = field(default_factory=list)  # list items / table rows
     field_list: bool = False
+    info: str = ""  # a fence's info string
 
 
 @dataclass(slots=True)
@@ -489,7 +490,7 @@ def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
         elif token.type == "paragraph_open":
             blocks.extend(_paragraph_blocks(lines, begin, end))
         elif token.type in ("fence", "code_block"):
-            blocks.append(_Block("fence", begin, end))
+            blocks.append(_Block("fence", begin, end, info=token.info.strip().lower()))
         elif token.type == "html_block":
             blocks.append(_Block("html", begin, end))
         elif token.type == "hr":
@@ -623,9 +624,31 @@ class _Reader:
             return False
         return bool(self.lexicon.no_defects.search(body) or self.lexicon.defects_found.search(body))
 
+    def suggestion(self, block: _Block, follows_point: bool) -> None:
+        """A suggested-change block (a review bot's ```suggestion): a concrete change request.
+
+        It belongs to the point right before it, or is a point of its own.
+        """
+        start, end = self.lines.span(block.begin, block.end)
+        code = self.lines.raw(block.begin + 1, max(block.begin + 1, block.end - 1))
+        change = (("suggestion", code),)
+        if follows_point and self.segments:
+            last = self.segments.pop()
+            self.segments.append(
+                Segment(last.start, end, last.title, last.text, last.origin, last.fields + change)
+            )
+            return
+        self.segments.append(Segment(start, end, None, f"Suggested change:\n{code}", "suggestion", change))
+
     def paragraphs(self, blocks: list[_Block]) -> None:
         """A review with no list, heading or table: each paragraph that makes a point."""
+        follows_point = False
         for block in blocks:
+            if block.kind == "fence" and block.info == "suggestion":
+                self.suggestion(block, follows_point)
+                follows_point = False
+                continue
+            follows_point = block.kind == "paragraph" and follows_point
             if block.kind != "paragraph":
                 self.prose_block(block)
                 continue
@@ -635,6 +658,7 @@ class _Reader:
                 self.prose.append(Prose(start, end, body))
                 continue
             self.segments.append(Segment(start, end, None, body, "paragraph"))
+            follows_point = True
 
 
 def _markdown_document(text: str) -> Document:
