@@ -22,9 +22,18 @@ from service.analysis.segment import Segment
 from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z`\"'(\[*])|\n+|;[ \t]+")
+# A named element of the reviewed code: a code span, a quoted identifier, a file name, a call,
+# or an identifier spelled the way only code spells words (camelCase, snake_case, a.b member).
 _NAMED_ELEMENT = re.compile(
-    r"`[^`\n]{1,200}`|\b[\w-]{1,80}\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
-    r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b|\b\w{1,60}\(\)",
+    r"`[^`\n]{1,200}`"
+    r"|\"[\w.?$\[\]()<>:/-]{2,80}\""
+    r"|\b[\w-]{1,80}\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
+    r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b"
+    r"|\b\w{1,60}\(\)"
+    r"|\b[a-z][a-z0-9]{1,30}[A-Z][A-Za-z0-9]{1,40}\b"
+    r"|\b[A-Z][a-z0-9]{1,20}[A-Z][a-z0-9]{1,20}[A-Z]?[A-Za-z0-9]{0,30}\b"
+    r"|\b[a-z][a-z0-9]{0,30}_[a-z0-9_]{1,40}\b"
+    r"|\b[a-z]\w{0,30}\.[a-z]\w{1,40}\(",
 )
 _CONSEQUENCE = re.compile(
     r",?\s(?:so\s+that|so|to\s+(?:prevent|avoid|protect|reduce|mitigate)|which\s+(?:could|can|may|might|"
