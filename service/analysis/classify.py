@@ -40,8 +40,14 @@ _CONSEQUENCE = re.compile(
     r"would|will)|leading\s+to|in\s+order\s+to|thereby)\s",
     re.IGNORECASE,
 )
+_POINTING_QUESTION = re.compile(
+    r"^(?:should|can|could|would|shall|do|does|did|is|are|was|why|what|how|where|when|which|"
+    r"isn't|aren't|doesn't|don't|shouldn't|wouldn't|will)\b.*\b(?:here|this|these|that|those|it|we|you)\b",
+    re.IGNORECASE,
+)
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table", "suggestion"})
-_KIND_GROUPS = ("context_request", "hedge", "advice", "suggestion", "positive", "problem")
+_LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
+_KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +66,13 @@ def sentences(text: str) -> list[str]:
 
 
 def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
-    """Which kind group a sentence belongs to, or None when it is neutral."""
-    for group in _KIND_GROUPS:
+    """Which kind group a sentence belongs to, or None when it is neutral.
+
+    Requests for context, hedges, advice and suggestions take precedence; between a positive
+    statement and a problem claim, the one the sentence makes first wins ("no indication of
+    misconfiguration" vs "is not initialised, so subscribers have no indication").
+    """
+    for group in _LEADING_GROUPS:
         if lexicon.kind[group].search(sentence):
             if group == "advice" and _specific_change(sentence, lexicon):
                 return "problem"
@@ -69,6 +80,12 @@ def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
                 specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
                 return "problem" if specific else "advice"
             return group
+    positive = lexicon.kind["positive"].search(sentence)
+    problem = lexicon.kind["problem"].search(sentence)
+    if positive and (problem is None or positive.start() <= problem.start()):
+        return "positive"
+    if problem:
+        return "problem"
     if _specific_question(sentence):
         return "problem"
     return None
@@ -84,8 +101,10 @@ def _specific_change(sentence: str, lexicon: Lexicon) -> bool:
 
 
 def _specific_question(sentence: str) -> bool:
-    """A question about a named element of this code ("What is the `treeStore`?")."""
-    return sentence.rstrip().endswith("?") and _NAMED_ELEMENT.search(sentence) is not None
+    """A question about this code ("What is the `treeStore`?", "Should we exclude X here?")."""
+    if not sentence.rstrip().endswith("?"):
+        return False
+    return bool(_NAMED_ELEMENT.search(sentence) or _POINTING_QUESTION.search(sentence))
 
 
 def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
