@@ -41,7 +41,9 @@ class Settings:
             host=env.get("HOST", cls.host),
             port=_int(env, "PORT", cls.port, minimum=1, maximum=65535),
             workers=_int(
-                env, "WORKERS", _int(env, "WEB_CONCURRENCY", os.cpu_count() or 1, minimum=1),
+                env,
+                "WORKERS",
+                _int(env, "WEB_CONCURRENCY", os.cpu_count() or 1, minimum=1),
                 minimum=1,
             ),
             timeout=_int(env, "TIMEOUT", cls.timeout, minimum=1),

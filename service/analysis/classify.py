@@ -227,7 +227,9 @@ def classify(segment: Segment, raw: str) -> Classification:
     if stated_severity is not None:
         severity = stated_severity
     elif kind is Kind.FINDING:
-        severity = Severity.LOW if lexicon.nit_tag.match(segment.text) else category.default_severity
+        severity = (
+            Severity.LOW if lexicon.nit_tag.match(segment.text) else category.default_severity
+        )
     else:
         severity = Severity.INFO
     return Classification(kind, category, severity, cwes)

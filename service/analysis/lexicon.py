@@ -85,7 +85,8 @@ def _labels(values: list[Any]) -> frozenset[str]:
 
 def _section_pattern(labels: frozenset[str]) -> re.Pattern[str]:
     names = "|".join(
-        re.escape(label).replace(r"\ ", r"[ \t_-]+") for label in sorted(labels, key=len, reverse=True)
+        re.escape(label).replace(r"\ ", r"[ \t_-]+")
+        for label in sorted(labels, key=len, reverse=True)
     )
     return re.compile(
         rf"^[ \t]*(?:\*\*|__)?(?P<label>{names})(?:\*\*|__)?[ \t]*:(?:\*\*|__)?[ \t]*",

@@ -84,7 +84,9 @@ _NUMBERING = re.compile(r"(?:\d{1,3}[.):]|[IVX]{1,5}\.|[A-Za-z]\))[ \t]+")
 _BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z")
 _WS = re.compile(r"\s+")
 _BOLD_LABEL = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n*_:]{1,60}?)[ \t]*:?[ \t]*\1[ \t]*:?")
-_SEVERITY_TAG = re.compile(r"\[(?:critical|high|medium|moderate|low|info|minor|major)\][ \t]*", re.I)
+_SEVERITY_TAG = re.compile(
+    r"\[(?:critical|high|medium|moderate|low|info|minor|major)\][ \t]*", re.I
+)
 _LEAD_LABEL = re.compile(
     r"(?P<label>(?:\*\*|__)(?P<bold>[^\n*_]{1,120}?)(?:\*\*|__)[ \t]*:?|"
     r"(?P<plain>[A-Za-z`\[(][^\n:.!?]{0,80}?)[ \t]*:)(?=[ \t]|\n|\Z)"
@@ -357,7 +359,8 @@ def _yaml_key_span(text: str, start: int, end: int, key: str, depth: int) -> tup
     if not found:
         return start, end
     indent = len(found.group(1))
-    nxt = re.compile(r"^[ \t]{0,%d}[^\s#][^\n]*:" % indent, re.M).search(text, found.end(), end)
+    sibling = re.compile(rf"^[ \t]{{0,{indent}}}[^\s#][^\n]*:", re.M)
+    nxt = sibling.search(text, found.end(), end)
     stop = nxt.start() if nxt else end
     return found.start() + indent, _rstrip_to(text, found.start(), stop)
 
@@ -572,7 +575,9 @@ class _Reader:
             self.segments.append(Segment(start, stop, title, rest, "list"))
 
     def table_rows(self, block: _Block) -> None:
-        header = [c.strip() for c in self.lines.raw(block.begin, block.begin + 1).strip("|").split("|")]
+        header = [
+            c.strip() for c in self.lines.raw(block.begin, block.begin + 1).strip("|").split("|")
+        ]
         labels = [_label(_EMPHASIS.sub("", h)) for h in header]
         for begin, end in block.items:
             start, stop = self.lines.span(begin, end)
@@ -638,7 +643,9 @@ class _Reader:
                 Segment(last.start, end, last.title, last.text, last.origin, last.fields + change)
             )
             return
-        self.segments.append(Segment(start, end, None, f"Suggested change:\n{code}", "suggestion", change))
+        self.segments.append(
+            Segment(start, end, None, f"Suggested change:\n{code}", "suggestion", change)
+        )
 
     def paragraphs(self, blocks: list[_Block]) -> None:
         """A review with no list, heading or table: each paragraph that makes a point."""
@@ -654,7 +661,11 @@ class _Reader:
                 continue
             start, end = self.lines.span(block.begin, block.end)
             body = _clean_block(self.text[start:end])
-            if _words(body) < 4 or self.lexicon.is_framing_paragraph(body) or self._verdict_only(body):
+            if (
+                _words(body) < 4
+                or self.lexicon.is_framing_paragraph(body)
+                or self._verdict_only(body)
+            ):
                 self.prose.append(Prose(start, end, body))
                 continue
             self.segments.append(Segment(start, end, None, body, "paragraph"))

@@ -1,0 +1,159 @@
+"""`POST /v1/analyze` and `POST /v1/analyze/batch`: request -> analyze() -> Analysis JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from service.analysis.model import Analysis
+from service.analysis.pipeline import analyze
+from service.api.context import AppState, current_state
+from service.api.errors import ProblemError, bad_request, flatten_errors
+from service.api.schemas import BatchRequest, ReviewRequest, dump_analysis
+
+bp = Blueprint("analyze", __name__)
+
+JSON = "application/json"
+RAW_TEXT = frozenset({"text/plain", "text/markdown"})
+REVIEW_ID_HEADER = "X-Review-ID"
+_UTF8 = frozenset({"utf-8", "utf8"})
+
+
+@bp.post("/v1/analyze")
+def analyze_one() -> Response:
+    """Analyse one review: a JSON `{"body", "id"?}` or a raw text/plain or text/markdown body."""
+    state = current_state()
+    mimetype = _accepted_mimetype({JSON, *RAW_TEXT})
+    if mimetype == JSON:
+        review: ReviewRequest = _load(state.review_schema, _json_document())
+    else:
+        review = _raw_review()
+    _check_body_size(state, review, "body")
+    return jsonify(dump_analysis(_analyse(state, review)))
+
+
+@bp.post("/v1/analyze/batch")
+def analyze_batch() -> Response:
+    """Analyse 1 to MAX_BATCH_SIZE reviews; results come back in the order given."""
+    state = current_state()
+    _accepted_mimetype({JSON})
+    batch: BatchRequest = _load(state.batch_schema, _json_document())
+    for index, review in enumerate(batch.reviews):
+        _check_body_size(state, review, f"reviews[{index}].body")
+    results = [dump_analysis(_analyse(state, review)) for review in batch.reviews]
+    return jsonify({"results": results})
+
+
+def _accepted_mimetype(accepted: set[str]) -> str:
+    mimetype = request.mimetype
+    if mimetype not in accepted:
+        given = mimetype or "no Content-Type"
+        raise ProblemError(
+            415,
+            "unsupported_media_type",
+            f"{given} is not accepted here; send one of: {', '.join(sorted(accepted))}.",
+        )
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.lower() not in _UTF8:
+        raise ProblemError(415, "unsupported_charset", f"The charset must be utf-8, not {charset}.")
+    return mimetype
+
+
+def _request_body() -> bytes:
+    """Return the whole request body; 413 if it is over MAX_CONTENT_LENGTH."""
+    data = request.get_data()  # a Content-Length over the limit is a 413 already
+    limit = request.max_content_length
+    # Werkzeug cuts a body without Content-Length (chunked) at the limit rather than refusing
+    # it: refuse it here if anything follows the cut.
+    cut = request.content_length is None and limit is not None and len(data) >= limit
+    if cut and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
+
+
+def _utf8(data: bytes, field: str | None) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        errors = {field: [f"Not valid UTF-8 (byte {exc.start})."]} if field else None
+        detail = f"The request body is not valid UTF-8 (byte {exc.start})."
+        raise bad_request("invalid_utf8", detail, errors) from None
+
+
+def _json_document() -> Any:
+    text = _utf8(_request_body(), None)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        detail = f"The request body is not valid JSON: {exc.msg} ({where})."
+    except (ValueError, RecursionError):
+        detail = "The request body is not valid JSON, or is nested too deeply."
+    raise bad_request("invalid_json", detail)
+
+
+def _load(schema: Schema, document: Any) -> Any:
+    if not isinstance(document, dict):
+        raise bad_request("invalid_request", "The JSON document must be an object.")
+    try:
+        return schema.load(document)
+    except ValidationError as exc:
+        errors = flatten_errors(exc.messages)
+        raise bad_request(
+            "invalid_request", "The request does not match the schema; see errors.", errors
+        ) from None
+
+
+def _raw_review() -> ReviewRequest:
+    body = _utf8(_request_body(), "body")
+    if body == "":
+        raise bad_request(
+            "invalid_request", "The review body is empty.", {"body": ["Must not be empty."]}
+        )
+    return ReviewRequest(body=body, id=_review_id_header())
+
+
+def _review_id_header() -> str | None:
+    raw = request.headers.get(REVIEW_ID_HEADER)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        # WSGI hands header bytes over as latin-1; callers send UTF-8.
+        return raw.strip().encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise bad_request(
+            "invalid_request",
+            f"The {REVIEW_ID_HEADER} header is not valid UTF-8.",
+            {REVIEW_ID_HEADER: ["Not valid UTF-8."]},
+        ) from None
+
+
+def _check_body_size(state: AppState, review: ReviewRequest, field: str) -> None:
+    size = len(review.body.encode("utf-8"))
+    limit = state.settings.max_body_bytes
+    if size > limit:
+        raise ProblemError(
+            413,
+            "body_too_large",
+            f"{field} is {size} bytes of UTF-8; the limit is {limit}.",
+            errors={field: [f"Longer than {limit} bytes."]},
+        )
+
+
+def _analyse(state: AppState, review: ReviewRequest) -> Analysis:
+    started = time.perf_counter()
+    analysis = analyze(review.body, review.id)
+    state.metrics.observe_analysis(
+        verdict=str(analysis.verdict),
+        issue_count=len(analysis.issues),
+        categories=((c.id, c.family, c.count) for c in analysis.categories),
+        flags=(str(flag) for flag in analysis.flags),
+        body_bytes=len(review.body.encode("utf-8")),
+        seconds=time.perf_counter() - started,
+    )
+    return analysis
