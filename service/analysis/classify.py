@@ -72,19 +72,20 @@ def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
     statement and a problem claim, the one the sentence makes first wins ("no indication of
     misconfiguration" vs "is not initialised, so subscribers have no indication").
     """
+    starts = lexicon.kind.first(sentence)
     for group in _LEADING_GROUPS:
-        if lexicon.kind[group].search(sentence):
+        if group in starts:
             if group == "advice" and _specific_change(sentence, lexicon):
                 return "problem"
             if group == "suggestion":
                 specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
                 return "problem" if specific else "advice"
             return group
-    positive = lexicon.kind["positive"].search(sentence)
-    problem = lexicon.kind["problem"].search(sentence)
-    if positive and (problem is None or positive.start() <= problem.start()):
+    positive = starts.get("positive")
+    problem = starts.get("problem")
+    if positive is not None and (problem is None or positive <= problem):
         return "positive"
-    if problem:
+    if problem is not None:
         return "problem"
     if _specific_question(sentence):
         return "problem"
@@ -155,20 +156,14 @@ def _weighted_parts(segment: Segment) -> list[tuple[str, float]]:
 
 def _cue_scores(segment: Segment, lexicon: Lexicon) -> dict[str, tuple[float, int]]:
     """Per category: the weighted cue total and the strongest single cue that matched."""
-    scores: dict[str, tuple[float, int]] = {}
-    parts = _weighted_parts(segment)
-    for cues in lexicon.categories:
-        total = 0.0
-        strongest = 0
-        for weight, pattern in cues.cues:
-            for text, factor in parts:
-                hits = sum(1 for _ in pattern.finditer(text))
-                if hits:
-                    total += weight * factor * hits
-                    strongest = max(strongest, weight)
-        if total:
-            scores[cues.category] = (total, strongest)
-    return scores
+    totals: dict[str, float] = {}
+    strongest: dict[str, int] = {}
+    for text, factor in _weighted_parts(segment):
+        for group, _, _ in lexicon.categories.finditer(text):
+            category, weight = lexicon.category_weights[group]
+            totals[category] = totals.get(category, 0.0) + weight * factor
+            strongest[category] = max(strongest.get(category, 0), weight)
+    return {category: (total, strongest[category]) for category, total in totals.items()}
 
 
 def _stated_type(segment: Segment, lexicon: Lexicon, taxonomy: Taxonomy) -> list[Category]:

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from service.analysis.phrases import PhraseSet
+
 # A fragment that ends in an escaped punctuation mark ("eval\(") or a symbol gets no trailing
 # word boundary; everything else must end at one, so "log" never matches inside "login".
 _OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
@@ -29,14 +31,6 @@ def phrase_pattern(fragments: list[str], *, flags: int = re.IGNORECASE) -> re.Pa
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryCues:
-    """The weighted cue patterns of one category."""
-
-    category: str
-    cues: tuple[tuple[int, re.Pattern[str]], ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Lexicon:
     """Everything the analyzer knows about review language, compiled."""
 
@@ -51,7 +45,7 @@ class Lexicon:
     framing_title: re.Pattern[str]
     closing_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
-    kind: dict[str, re.Pattern[str]]
+    kind: PhraseSet
     deictic: re.Pattern[str]
     nit_tag: re.Pattern[str]
     no_defects: re.Pattern[str]
@@ -60,7 +54,8 @@ class Lexicon:
     scoped_objects: re.Pattern[str]
     hedged: re.Pattern[str]
     dangling_words: frozenset[str]
-    categories: tuple[CategoryCues, ...]
+    categories: PhraseSet
+    category_weights: dict[str, tuple[str, int]]
     security_generic: re.Pattern[str]
 
     def is_framing_title(self, title: str) -> bool:
@@ -94,26 +89,28 @@ def _section_pattern(labels: frozenset[str]) -> re.Pattern[str]:
     )
 
 
-def _categories(raw: dict[str, dict[int, list[str]]]) -> tuple[CategoryCues, ...]:
-    out = []
-    for category, weights in raw.items():
-        cues = tuple(
-            (int(weight), phrase_pattern(list(fragments)))
-            for weight, fragments in sorted(weights.items(), reverse=True)
-            if fragments
-        )
-        out.append(CategoryCues(category, cues))
-    return tuple(out)
+def _categories(
+    raw: dict[str, dict[int, list[str]]],
+) -> tuple[PhraseSet, dict[str, tuple[str, int]]]:
+    """One phrase group per (category, weight), named "category:weight"."""
+    groups: dict[str, list[str]] = {}
+    weights: dict[str, tuple[str, int]] = {}
+    for category, by_weight in raw.items():
+        for weight, fragments in by_weight.items():
+            if fragments:
+                name = f"{category}:{weight}"
+                groups[name] = [str(f) for f in fragments]
+                weights[name] = (category, int(weight))
+    return PhraseSet(groups), weights
 
 
 def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
     """Compile the parsed YAML lexicon document."""
     field_labels = _labels(doc["field_labels"])
-    kind = {
-        name: phrase_pattern(frags)
-        for name, frags in doc["kind"].items()
-        if name not in ("deictic", "nit_tags")
-    }
+    kind = PhraseSet(
+        {name: frags for name, frags in doc["kind"].items() if name not in ("deictic", "nit_tags")}
+    )
+    categories, category_weights = _categories(doc["categories"])
     verdict = doc["verdict"]
     return Lexicon(
         field_labels=field_labels,
@@ -141,7 +138,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         scoped_objects=phrase_pattern(verdict["scoped_no_defect_objects"]),
         hedged=phrase_pattern(doc["hedged"]),
         dangling_words=_labels(doc["dangling_words"]),
-        categories=_categories(doc["categories"]),
+        categories=categories,
+        category_weights=category_weights,
         security_generic=phrase_pattern(doc["security_generic_words"]),
     )
 

@@ -162,10 +162,16 @@ def _json_candidate(text: str) -> tuple[int, str] | None:
     if match:
         close = text.find("\n```", match.end() - 1)
         body = text[match.end() : close if close >= 0 else len(text)]
-        if body.strip()[:1] in ("{", "["):
+        if body.strip()[:1] in ("{", "[") and _is_the_answer(text, body):
             lead = len(body) - len(body.lstrip())
             return match.end() + lead, body.strip()
     return None
+
+
+def _is_the_answer(text: str, fenced: str) -> bool:
+    """Whether a fenced block is the review's answer rather than an example inside prose."""
+    outside = len(text.strip()) - len(fenced.strip())
+    return outside <= max(300, len(text) // 5)
 
 
 def _depth_ok(source: str) -> bool:
@@ -321,6 +327,8 @@ def _yaml_document(text: str) -> Document | None:
     close = text.find("\n```", match.end() - 1)
     end = close if close >= 0 else len(text)
     source = text[match.end() : end]
+    if not _is_the_answer(text, source):
+        return None
     try:
         data = yaml.safe_load(source)
     except yaml.YAMLError:

@@ -1,0 +1,195 @@
+"""Fast matching of many phrase fragments, indexed by the word each fragment starts with.
+
+The lexicon has hundreds of cue fragments. Scanning a text once per fragment group with a big
+alternation tries every alternative at every position; instead, each fragment whose first word
+can be read off its source is filed under that word (or word stem), the text is split into words
+once, and a fragment is tried only where its first word occurs. Fragments whose first word is
+not a plain literal (anchors, optional groups, symbols) fall back to one regex per group.
+Matches within one group never overlap, as with `re.finditer`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+")
+_LITERAL = re.compile(r"[a-z0-9_]+")
+_OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
+_STEM_KEY = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Lead:
+    """The first word a fragment can start with: an exact word or a stem."""
+
+    text: str
+    stem: bool
+
+
+def _closing_paren(source: str, start: int) -> int:
+    depth = 0
+    index = start
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return -1
+
+
+def _split_alternatives(group: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    current = []
+    index = 0
+    while index < len(group):
+        char = group[index]
+        if char == "\\" and index + 1 < len(group):
+            current.append(group[index : index + 2])
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return parts
+
+
+def leading_words(fragment: str) -> list[_Lead] | None:
+    """The words a fragment can start with, or None when that cannot be read off its source."""
+    source = fragment.removeprefix(r"\b")
+    if source.startswith("("):
+        end = _closing_paren(source, 0)
+        if end < 0 or source[end + 1 : end + 2] in ("?", "*", "{"):
+            return None
+        inner = source[1:end]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        elif inner.startswith("?"):
+            return None
+        leads: list[_Lead] = []
+        for alternative in _split_alternatives(inner):
+            found = leading_words(alternative) if alternative else None
+            if not found:
+                return None
+            leads.extend(found)
+        return leads
+    match = _LITERAL.match(source)
+    if not match:
+        return None
+    word = match.group()
+    rest = source[match.end() :]
+    if rest[:1] in ("?", "*", "{"):
+        word = word[:-1]
+        stem = True
+    else:
+        stem = rest.startswith(("\\w", "[", "+"))
+    if not word or (stem and len(word) < _STEM_KEY):
+        return None
+    return [_Lead(word, stem)]
+
+
+def _compile(fragment: str) -> re.Pattern[str]:
+    tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
+    return re.compile(f"(?:{fragment}){tail}", re.IGNORECASE)
+
+
+def _fallback(fragments: list[str]) -> re.Pattern[str] | None:
+    if not fragments:
+        return None
+    parts = []
+    for fragment in fragments:
+        head = "" if fragment.startswith(("^", "\\.", "%")) else r"(?<!\w)"
+        tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
+        parts.append(f"{head}(?:{fragment}){tail}")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+class PhraseSet:
+    """Named groups of fragments, matched in one pass over the words of a text."""
+
+    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
+        self.groups = tuple(groups)
+        self._exact: dict[str, list[tuple[str, re.Pattern[str]]]] = defaultdict(list)
+        self._stems: dict[str, list[tuple[str, str, re.Pattern[str]]]] = defaultdict(list)
+        self._fallback: dict[str, re.Pattern[str]] = {}
+        for group, fragments in groups.items():
+            rest: list[str] = []
+            for fragment in map(str, fragments):
+                leads = leading_words(fragment.lower()) if not fragment.startswith("^") else None
+                if leads is None:
+                    rest.append(fragment)
+                    continue
+                pattern = _compile(fragment)
+                for lead in leads:
+                    if lead.stem:
+                        self._stems[lead.text[:_STEM_KEY]].append((lead.text, group, pattern))
+                    else:
+                        self._exact[lead.text].append((group, pattern))
+            compiled = _fallback(rest)
+            if compiled is not None:
+                self._fallback[group] = compiled
+
+    def _candidates(self, word: str) -> list[tuple[str, re.Pattern[str]]]:
+        found = list(self._exact.get(word, ()))
+        for stem, group, pattern in self._stems.get(word[:_STEM_KEY], ()):
+            if word.startswith(stem):
+                found.append((group, pattern))
+        return found
+
+    def finditer(self, text: str) -> list[tuple[str, int, int]]:
+        """All matches as (group, start, end), in text order, non-overlapping within a group."""
+        found: list[tuple[str, int, int]] = []
+        group_end: dict[str, int] = {}
+        for word in _WORD.finditer(text):
+            start = word.start()
+            for group, pattern in self._candidates(word.group().lower()):
+                if start < group_end.get(group, 0):
+                    continue
+                match = pattern.match(text, start)
+                if match:
+                    found.append((group, start, match.end()))
+                    group_end[group] = max(match.end(), start + 1)
+        for group, pattern in self._fallback.items():
+            for match in pattern.finditer(text):
+                if match.start() >= group_end.get(group, 0) or not _overlaps(
+                    found, group, match.start()
+                ):
+                    found.append((group, match.start(), match.end()))
+        found.sort(key=lambda item: item[1])
+        return found
+
+    def counts(self, text: str) -> dict[str, int]:
+        """How many times each group matches."""
+        totals: dict[str, int] = {}
+        for group, _, _ in self.finditer(text):
+            totals[group] = totals.get(group, 0) + 1
+        return totals
+
+    def first(self, text: str) -> dict[str, int]:
+        """The start of each group's first match."""
+        starts: dict[str, int] = {}
+        for group, start, _ in self.finditer(text):
+            starts.setdefault(group, start)
+        return starts
+
+
+def _overlaps(found: list[tuple[str, int, int]], group: str, position: int) -> bool:
+    return any(g == group and s <= position < e for g, s, e in found)
