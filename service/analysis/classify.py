@@ -45,6 +45,7 @@ _POINTING_QUESTION = re.compile(
     r"isn't|aren't|doesn't|don't|shouldn't|wouldn't|will)\b.*\b(?:here|this|these|that|those|it|we|you)\b",
     re.IGNORECASE,
 )
+_CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table", "suggestion"})
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
 _KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem")
@@ -108,11 +109,20 @@ def _specific_question(sentence: str) -> bool:
     return bool(_NAMED_ELEMENT.search(sentence) or _POINTING_QUESTION.search(sentence))
 
 
-def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
+def sentence_groups(segment: Segment, lexicon: Lexicon) -> list[tuple[str, str | None]]:
+    """Each sentence of a point with its kind group."""
+    return [(sentence, sentence_group(sentence, lexicon)) for sentence in sentences(segment.text)]
+
+
+def decide_kind(
+    segment: Segment,
+    stated: bool,
+    lexicon: Lexicon,
+    groups: list[tuple[str, str | None]] | None = None,
+) -> Kind:
     """Kind of a point from the mix of its sentences (the title counts only as a tie-breaker)."""
     counts = dict.fromkeys(_KIND_GROUPS, 0)
-    for sentence in sentences(segment.text):
-        group = sentence_group(sentence, lexicon)
+    for _, group in sentence_groups(segment, lexicon) if groups is None else groups:
         if group:
             counts[group] += 1
     if not any(counts.values()) and segment.title:
@@ -121,10 +131,9 @@ def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
             counts[group] += 1
     if lexicon.nit_tag.match(segment.text) and counts["positive"] == 0:
         return Kind.FINDING
-    problem, positive = counts["problem"], counts["positive"]
-    if problem:
+    if counts["problem"]:
         return Kind.FINDING
-    if positive:
+    if counts["positive"]:
         return Kind.OBSERVATION
     if stated or segment.origin in _STRUCTURED_ORIGINS or segment.field("suggestion") is not None:
         return Kind.FINDING
@@ -135,33 +144,48 @@ def decide_kind(segment: Segment, stated: bool, lexicon: Lexicon) -> Kind:
     return Kind.OBSERVATION
 
 
-def _weighted_parts(segment: Segment) -> list[tuple[str, float]]:
+def _weighted_parts(
+    segment: Segment, groups: list[tuple[str, str | None]], lexicon: Lexicon
+) -> list[tuple[str, float]]:
     """The point's text in parts with the weight its cues carry.
 
-    The title counts twice; a consequence clause ("..., so that an injection has limited
-    impact", "which could lead to ...") describes impact rather than the problem, so it counts half.
+    What a problem is gets said first; its impact and the advice come after and often name
+    other defect classes. So the title counts twice, a point's first sentence one and a half
+    times, advice and impact sentences ("If left unresolved, ...") half, and so does a
+    consequence clause ("..., so that an injection has limited impact").
     """
     parts: list[tuple[str, float]] = []
     if segment.title:
         parts.append((segment.title, 2.0))
-    for sentence in sentences(segment.text):
+    lead = 1.5 if len(groups) > 1 else 1.0
+    for index, (sentence, group) in enumerate(groups):
+        factor = lead if index == 0 else 1.0
+        if group in ("advice", "suggestion") or lexicon.impact.search(sentence):
+            factor = 0.5
         match = _CONSEQUENCE.search(sentence)
         if match and match.start() > 0:
-            parts.append((sentence[: match.start()], 1.0))
-            parts.append((sentence[match.start() :], 0.5))
+            parts.append((sentence[: match.start()], factor))
+            parts.append((sentence[match.start() :], factor / 2))
         else:
-            parts.append((sentence, 1.0))
+            parts.append((sentence, factor))
     return parts
 
 
-def _cue_scores(segment: Segment, lexicon: Lexicon) -> dict[str, tuple[float, int]]:
+def _cue_scores(
+    segment: Segment, lexicon: Lexicon, groups: list[tuple[str, str | None]] | None = None
+) -> dict[str, tuple[float, int]]:
     """Per category: the weighted cue total and the strongest single cue that matched."""
     totals: dict[str, float] = {}
     strongest: dict[str, int] = {}
-    for text, factor in _weighted_parts(segment):
-        for group, _, _ in lexicon.categories.finditer(text):
+    if groups is None:
+        groups = sentence_groups(segment, lexicon)
+    for text, factor in _weighted_parts(segment, groups, lexicon):
+        code = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
+        for group, start, _ in lexicon.categories.finditer(text):
             category, weight = lexicon.category_weights[group]
-            totals[category] = totals.get(category, 0.0) + weight * factor
+            # A cue inside a code span is part of a name (`self.admin_api`), not a claim.
+            inside = any(a <= start < b for a, b in code)
+            totals[category] = totals.get(category, 0.0) + weight * factor * (0.5 if inside else 1)
             strongest[category] = max(strongest.get(category, 0), weight)
     return {category: (total, strongest[category]) for category, total in totals.items()}
 
@@ -181,7 +205,11 @@ def _stated_type(segment: Segment, lexicon: Lexicon, taxonomy: Taxonomy) -> list
 
 
 def decide_category(
-    segment: Segment, cwes: tuple[str, ...], lexicon: Lexicon, taxonomy: Taxonomy
+    segment: Segment,
+    cwes: tuple[str, ...],
+    lexicon: Lexicon,
+    taxonomy: Taxonomy,
+    groups: list[tuple[str, str | None]] | None = None,
 ) -> Category:
     """Category of a point: a CWE id or a stated type first, then the cue vote."""
     allowed = _stated_type(segment, lexicon, taxonomy)
@@ -189,7 +217,7 @@ def decide_category(
         category = taxonomy.for_cwe(cwe)
         if category is not None and (not allowed or category in allowed):
             return category
-    scores = _cue_scores(segment, lexicon)
+    scores = _cue_scores(segment, lexicon, groups)
     candidates = allowed or list(taxonomy.categories)
     best = max(candidates, key=lambda c: scores.get(c.id, (0.0, 0)))
     if best.id in scores or allowed:
@@ -215,8 +243,10 @@ def classify(segment: Segment, raw: str) -> Classification:
     field_text = " ".join(value for _, value in segment.fields)
     cwes = extract_cwes(f"{raw}\n{field_text}") if segment.fields else extract_cwes(raw)
     stated_severity = _stated_severity(segment) or extract_severity(raw)
-    kind = decide_kind(segment, bool(cwes) or stated_severity not in (None, Severity.INFO), lexicon)
-    category = decide_category(segment, cwes, lexicon, taxonomy)
+    groups = sentence_groups(segment, lexicon)
+    stated = bool(cwes) or stated_severity not in (None, Severity.INFO)
+    kind = decide_kind(segment, stated, lexicon, groups)
+    category = decide_category(segment, cwes, lexicon, taxonomy, groups)
     if kind is Kind.FINDING and category.security and not cwes and category.cwe:
         cwes = (category.cwe[0],)
     if stated_severity is not None:

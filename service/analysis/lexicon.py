@@ -57,6 +57,7 @@ class Lexicon:
     categories: PhraseSet
     category_weights: dict[str, tuple[str, int]]
     security_generic: re.Pattern[str]
+    impact: re.Pattern[str]
 
     def is_framing_title(self, title: str) -> bool:
         """Whether a heading names an introduction, summary or conclusion, not a point."""
@@ -141,6 +142,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         categories=categories,
         category_weights=category_weights,
         security_generic=phrase_pattern(doc["security_generic_words"]),
+        impact=phrase_pattern(doc["impact_sentences"]),
     )
 
 
