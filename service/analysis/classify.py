@@ -80,7 +80,7 @@ def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
                 return "problem"
             if group == "suggestion":
                 specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
-                return "problem" if specific else "advice"
+                return "problem" if specific else "suggestion"
             return group
     positive = starts.get("positive")
     problem = starts.get("problem")
@@ -122,9 +122,13 @@ def decide_kind(
 ) -> Kind:
     """Kind of a point from the mix of its sentences (the title counts only as a tie-breaker)."""
     counts = dict.fromkeys(_KIND_GROUPS, 0)
-    for _, group in sentence_groups(segment, lexicon) if groups is None else groups:
+    groups = sentence_groups(segment, lexicon) if groups is None else groups
+    for _, group in groups:
         if group:
             counts[group] += 1
+    if counts["suggestion"] and _NAMED_ELEMENT.search(segment.text):
+        # A suggestion in a point that names an element of this code is aimed at it.
+        counts["problem"] += counts["suggestion"]
     if not any(counts.values()) and segment.title:
         group = sentence_group(segment.title, lexicon)
         if group:

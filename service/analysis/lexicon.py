@@ -70,9 +70,15 @@ class Lexicon:
         return self.closing_title.fullmatch(folded) is not None
 
     def is_framing_paragraph(self, text: str) -> bool:
-        """Whether a paragraph is a lead-in or a wrap-up rather than a point."""
+        """Whether a paragraph is a lead-in or a wrap-up rather than a point.
+
+        A lead-in is one short sentence ending in a colon that names nothing in the code
+        ("I found two issues:"); "Change `x` to:" introduces a concrete change instead.
+        """
         folded = " ".join(text.lower().split())
-        return folded.endswith(":") or self.framing_paragraph.search(folded) is not None
+        if folded.endswith(":") and len(folded.split()) <= 20 and "`" not in folded:
+            return True
+        return self.framing_paragraph.search(folded) is not None
 
 
 def _labels(values: list[Any]) -> frozenset[str]:
