@@ -16,25 +16,12 @@ import re
 from dataclasses import dataclass
 
 from service.analysis.extract import extract_cwes, extract_severity, parse_severity
-from service.analysis.lexicon import Lexicon, load_lexicon
+from service.analysis.lexicon import NAMED_ELEMENT, Lexicon, load_lexicon
 from service.analysis.model import Kind, Severity
 from service.analysis.segment import Segment
 from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z`\"'(\[*])|\n+|;[ \t]+")
-# A named element of the reviewed code: a code span, a quoted identifier, a file name, a call,
-# or an identifier spelled the way only code spells words (camelCase, snake_case, a.b member).
-_NAMED_ELEMENT = re.compile(
-    r"`[^`\n]{1,200}`"
-    r"|\"[\w.?$\[\]()<>:/-]{2,80}\""
-    r"|\b[\w-]{1,80}\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
-    r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b"
-    r"|\b\w{1,60}\(\)"
-    r"|\b[a-z][a-z0-9]{1,30}[A-Z][A-Za-z0-9]{1,40}\b"
-    r"|\b[A-Z][a-z0-9]{1,20}[A-Z][a-z0-9]{1,20}[A-Z]?[A-Za-z0-9]{0,30}\b"
-    r"|\b[a-z][a-z0-9]{0,30}_[a-z0-9_]{1,40}\b"
-    r"|\b[a-z]\w{0,30}\.[a-z]\w{1,40}\(",
-)
 _CONSEQUENCE = re.compile(
     r",?\s(?:so\s+that|so|to\s+(?:prevent|avoid|protect|reduce|mitigate)|which\s+(?:could|can|may|might|"
     r"would|will)|leading\s+to|in\s+order\s+to|thereby)\s",
@@ -80,7 +67,7 @@ def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
                 return "problem"
             if group == "suggestion":
                 specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
-                return "problem" if specific else "suggestion"
+                return "problem" if specific or "problem" in starts else "suggestion"
             return group
     positive = starts.get("positive")
     problem = starts.get("problem")
@@ -99,14 +86,14 @@ def _specific_change(sentence: str, lexicon: Lexicon) -> bool:
     A named element is a code span, a file name or a call; a bare line number is not enough
     ("as seen on line 55, proper mocking is essential" is still general advice).
     """
-    return _NAMED_ELEMENT.search(sentence) is not None
+    return NAMED_ELEMENT.search(sentence) is not None
 
 
 def _specific_question(sentence: str) -> bool:
     """A question about this code ("What is the `treeStore`?", "Should we exclude X here?")."""
     if not sentence.rstrip().endswith("?"):
         return False
-    return bool(_NAMED_ELEMENT.search(sentence) or _POINTING_QUESTION.search(sentence))
+    return bool(NAMED_ELEMENT.search(sentence) or _POINTING_QUESTION.search(sentence))
 
 
 def sentence_groups(segment: Segment, lexicon: Lexicon) -> list[tuple[str, str | None]]:
@@ -126,7 +113,7 @@ def decide_kind(
     for _, group in groups:
         if group:
             counts[group] += 1
-    if counts["suggestion"] and _NAMED_ELEMENT.search(segment.text):
+    if counts["suggestion"] and NAMED_ELEMENT.search(segment.text):
         # A suggestion in a point that names an element of this code is aimed at it.
         counts["problem"] += counts["suggestion"]
     if not any(counts.values()) and segment.title:

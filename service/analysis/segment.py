@@ -27,7 +27,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from service.analysis.lexicon import load_lexicon
+from service.analysis.lexicon import NAMED_ELEMENT, load_lexicon
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,6 +631,16 @@ class _Reader:
         ).strip()
         self.segments.append(Segment(start, end, title or None, body, "heading"))
 
+    def _too_slight(self, body: str) -> bool:
+        """A paragraph of a word or three ("LGTM", "N/A") makes no point unless it names code
+        or asks for a change ("Remove token", "s/passed/current")."""
+        if _words(body) >= 4:
+            return False
+        return not (NAMED_ELEMENT.search(body) or "suggestion" in self.lexicon.kind.first(body))
+
+    def _framing(self, body: str) -> bool:
+        return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body)
+
     def _verdict_only(self, body: str) -> bool:
         """A short paragraph that states the verdict ("LGTM from a security standpoint, ...")."""
         if _words(body) > 30:
@@ -669,11 +679,7 @@ class _Reader:
                 continue
             start, end = self.lines.span(block.begin, block.end)
             body = _clean_block(self.text[start:end])
-            if (
-                _words(body) < 4
-                or self.lexicon.is_framing_paragraph(body)
-                or self._verdict_only(body)
-            ):
+            if self._too_slight(body) or self._framing(body):
                 self.prose.append(Prose(start, end, body))
                 continue
             self.segments.append(Segment(start, end, None, body, "paragraph"))
