@@ -211,6 +211,9 @@ def decide_category(
     scores = _cue_scores(segment, lexicon, groups)
     candidates = allowed or list(taxonomy.categories)
     best = max(candidates, key=lambda c: scores.get(c.id, (0.0, 0)))
+    if segment.origin == "suggestion" and best.security and scores.get(best.id, (0, 0))[1] < 3:
+        # A bare suggested change is code; only a named defect class makes it a security point.
+        return taxonomy.get("quality-other")
     if best.id in scores or allowed:
         return best
     text = f"{segment.title or ''} {segment.text}"

@@ -286,6 +286,7 @@ def _json_document(text: str) -> Document | None:
     lexicon = load_lexicon()
     entries: list[dict[str, Any]] = []
     prose: list[Prose] = []
+    keyed: list[Segment] = []
     root_entry = isinstance(data, dict) and any(_label(k) in lexicon.record_fields for k in data)
     if isinstance(data, list):
         entries = [e for e in data if isinstance(e, dict)]
@@ -296,7 +297,12 @@ def _json_document(text: str) -> Document | None:
                 if not value and _label(key) in lexicon.finding_list_keys:
                     prose.append(Prose(offset, offset + len(source), "[]", _label(key)))
             elif (scalar := _scalar(value)) is not None:
-                prose.append(Prose(offset, offset + len(source), scalar, _label(key)))
+                start, end = _json_value_span(source, offset, key)
+                prose.append(Prose(start, end, scalar, _label(key)))
+                if _label(key) in lexicon.finding_list_keys and scalar and not _is_no_issue(scalar):
+                    title, body = _title_and_body(scalar, lexicon.field_labels)
+                    field = ((_label(key), scalar),)
+                    keyed.append(Segment(start, end, title, body, "json", field))
     segments: list[Segment] = []
     if root_entry and isinstance(data, dict):
         fields = _fields_of(data)
@@ -314,7 +320,26 @@ def _json_document(text: str) -> Document | None:
             seg = _record_segment(_fields_of(entry), start, end, "json")
             if seg:
                 segments.append(seg)
+    segments.extend(keyed)
+    segments.sort(key=lambda seg: seg.start)
     return Document(tuple(segments), tuple(prose), True, False, structured=True)
+
+
+def _json_value_span(source: str, offset: int, key: str) -> tuple[int, int]:
+    """Where `"key": value` is in the answer (the whole answer if it cannot be found)."""
+    quoted = json.dumps(key)
+    at = source.find(quoted)
+    colon = source.find(":", at + len(quoted)) if at >= 0 else -1
+    if colon < 0:
+        return offset, offset + len(source)
+    start = colon + 1
+    while start < len(source) and source[start] in " \t\r\n":
+        start += 1
+    try:
+        _, end = json.JSONDecoder().raw_decode(source, start)
+    except ValueError:
+        return offset, offset + len(source)
+    return offset + at, offset + end
 
 
 _YAML_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:yaml|yml)[ \t]*\n", re.M | re.I)
