@@ -136,6 +136,8 @@ def _fold(text: str) -> str:
 def _title_and_body(text: str, field_labels: frozenset[str]) -> tuple[str | None, str]:
     """Split a point's leading label ("**Title**: ..." or "Title: ...") from its text."""
     text = _SEVERITY_TAG.sub("", text, count=1) if text.startswith("[") else text
+    if load_lexicon().nit_tag.match(text):
+        return None, text
     match = _LEAD_LABEL.match(text)
     if match:
         label = (match.group("bold") or match.group("plain") or "").strip().rstrip(":").strip()
@@ -145,7 +147,7 @@ def _title_and_body(text: str, field_labels: frozenset[str]) -> tuple[str | None
             return _strip_numbering(_EMPHASIS.sub("", label)) or None, rest
     first, _, rest = text.partition("\n")
     if rest and len(first) <= 120 and not first.rstrip().endswith((".", "!", "?")):
-        return _strip_numbering(_EMPHASIS.sub("", first)) or None, rest.strip()
+        return _strip_numbering(_EMPHASIS.sub("", first)).strip() or None, rest.strip()
     return None, text
 
 
@@ -225,7 +227,10 @@ def _object_spans(source: str, offset: int) -> Iterator[tuple[int, int, int]]:
 def _scalar(value: Any) -> str | None:
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool):
+        # `security_concerns: No` is YAML's false; `"vulnerable": false` says the same in JSON.
+        return "Yes" if value else "No"
+    if value is None:
         return None
     if isinstance(value, int | float):
         return str(value)
@@ -601,11 +606,12 @@ class _Reader:
     def list_items(self, block: _Block) -> None:
         for begin, end in block.items:
             start, stop = self.lines.span(begin, end)
-            body = _clean_block(self.text[start:stop])
-            if not body:
+            raw = _LIST_MARKER.sub("", self.text[start:stop], count=1)
+            if not _clean_block(raw):
                 continue
-            title, rest = _title_and_body(body, self.lexicon.field_labels)
-            self.segments.append(Segment(start, stop, title, rest, "list"))
+            # The title is read before markup is stripped: "**Title** – text" needs the bold.
+            title, rest = _title_and_body(raw, self.lexicon.field_labels)
+            self.segments.append(Segment(start, stop, title, _clean_block(rest), "list"))
 
     def table_rows(self, block: _Block) -> None:
         header = [

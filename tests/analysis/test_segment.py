@@ -1,0 +1,175 @@
+"""Segmentation: which parts of a review are points, and which are the prose around them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service.analysis.normalize import normalize
+from service.analysis.segment import Document, segment
+
+
+def _segment(body: str) -> Document:
+    return segment(normalize(body).text)
+
+
+def _titles(doc: Document) -> list[str | None]:
+    return [s.title for s in doc.segments]
+
+
+def test_numbered_list_keeps_nested_bullets_in_their_parent() -> None:
+    body = (
+        "Here are my findings:\n\n"
+        "1. Unused imports:\nThe module imports these but never uses them:\n"
+        "\t* `os`\n\t* `sys`\nRemove them.\n"
+        "2. Missing docstrings: `run()` has no docstring.\n\n"
+        "Overall the change is fine."
+    )
+    doc = _segment(body)
+    assert _titles(doc) == ["Unused imports", "Missing docstrings"]
+    assert "`sys`" in doc.segments[0].text
+    assert "Remove them." in doc.segments[0].text
+    assert any("Overall" in p.text for p in doc.prose)
+
+
+def test_list_items_lose_their_markers_and_bold_lead_becomes_the_title() -> None:
+    doc = _segment("- **Hardcoded key** – `API_KEY` is committed (line 3).\n- nit: rename `x`")
+    first, second = doc.segments
+    assert first.title == "Hardcoded key"
+    assert first.text.startswith("`API_KEY` is committed")
+    assert second.title is None
+    assert second.text == "nit: rename `x`"
+
+
+def test_heading_sections_are_points_and_framing_headings_are_not() -> None:
+    body = (
+        "## Security review of `app.py`\n\n"
+        "### 1. SQL injection in `search()`\n\n**Severity:** High\n\nThe query is built with an "
+        "f-string.\n\n```python\ncursor.execute(q)\n```\n\n"
+        "### 2. Debug mode\n\n`DEBUG = True` ships to production.\n\n"
+        "### Conclusion\n\nFix the first one before merging."
+    )
+    doc = _segment(body)
+    assert _titles(doc) == ["SQL injection in `search()`", "Debug mode"]
+    assert "cursor.execute" not in doc.segments[0].text  # code is not prose
+    assert any("Fix the first one" in p.text for p in doc.prose)
+
+
+def test_a_heading_whose_list_holds_only_fields_is_one_point() -> None:
+    body = (
+        "### Stack overflow in `parse()`\n"
+        "* **Risk:** Critical\n* **CWE:** CWE-787\n* **Details:** `strcpy` copies unbounded input."
+    )
+    doc = _segment(body)
+    assert len(doc.segments) == 1
+    assert doc.segments[0].title == "Stack overflow in `parse()`"
+
+
+def test_bold_lines_title_sections_and_a_bold_conclusion_closes_them() -> None:
+    body = (
+        "**1. Hardcoded API key**\nLine 9 assigns a live key to `KEY`.\n\n"
+        "**2. Amount validation**\nNegative amounts are rejected.\n\n"
+        "**Conclusion:** No security defects are detected in the code."
+    )
+    doc = _segment(body)
+    assert _titles(doc) == ["Hardcoded API key", "Amount validation"]
+    assert all("Conclusion" not in s.text for s in doc.segments)
+
+
+def test_table_rows_are_points_with_their_columns_as_fields() -> None:
+    body = (
+        "| # | Severity | Finding | Location |\n|---|---|---|---|\n"
+        "| 1 | High | Shell command built from input | lines 60, 69 |\n"
+        "| 2 | Low | Token printed in verbose mode | publish.py#L10 |"
+    )
+    doc = _segment(body)
+    assert _titles(doc) == ["Shell command built from input", "Token printed in verbose mode"]
+    assert doc.segments[0].field("severity") == "High"
+
+
+def test_a_json_answer_yields_one_point_per_entry_with_exact_spans() -> None:
+    answer = {
+        "vulnerabilities": [
+            {"type": "XSS", "description": "`name` is echoed unescaped.", "location": "line 4"},
+            {"type": "SSRF", "description": "`url` is fetched as given.", "location": "line 9"},
+        ],
+        "summary": "2 security vulnerabilities found.",
+    }
+    body = "```json\n" + json.dumps(answer, indent=2) + "\n```"
+    doc = _segment(body)
+    assert _titles(doc) == ["XSS", "SSRF"]
+    for seg, entry in zip(doc.segments, answer["vulnerabilities"], strict=True):
+        assert json.loads(body[seg.start : seg.end]) == entry
+    assert any(p.label == "summary" for p in doc.prose)
+
+
+def test_a_sectioned_answer_is_one_point_and_no_issue_is_none() -> None:
+    one = _segment("Security type:\nConcurrency\nDescription:\nA race.\nImpact:\nBad.\nAdvice:\nLock.")
+    assert len(one.segments) == 1
+    assert one.segments[0].title == "Concurrency"
+    none = _segment("Security Type:\nNo Issue\nDescription:\n\nImpact:\n\nAdvice:\n")
+    assert none.segments == ()
+    assert [(p.label, p.text) for p in none.prose] == [("security type", "No Issue")]
+
+
+def test_a_yaml_answer_yields_its_issue_keys() -> None:
+    body = (
+        "```yaml\nreview:\n  estimated_effort: 2\n  possible_issues: |\n"
+        "    Possible Bug: `fetch()` returns None on redirect.\n  security_concerns: No\n```"
+    )
+    doc = _segment(body)
+    assert len(doc.segments) == 1
+    assert doc.segments[0].title == "Possible Bug"
+    assert ("security concerns", "No") in [(p.label, p.text) for p in doc.prose]
+
+
+def test_without_structure_each_paragraph_that_makes_a_point_is_one() -> None:
+    body = (
+        "I found one likely issue.\n\n"
+        "The `load()` helper passes the request parameter to `import_module()`, so any module "
+        "can be imported.\n\nN/A"
+    )
+    doc = _segment(body)
+    assert len(doc.segments) == 1
+    assert doc.segments[0].text.startswith("The `load()` helper")
+
+
+def test_a_suggestion_block_joins_the_point_before_it() -> None:
+    body = "Use the settings value here.\n\n```suggestion\ntimeout = settings.TIMEOUT\n```"
+    doc = _segment(body)
+    assert len(doc.segments) == 1
+    assert doc.segments[0].field("suggestion") == "timeout = settings.TIMEOUT"
+    assert doc.segments[0].end == len(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "unclosed"),
+    [
+        ("Fix:\n\n```python\nx = 1\n", True),
+        ("Fix:\n\n```python\nx = 1\n```\n", False),
+        ("```No security defects are detected in the code```", False),
+    ],
+)
+def test_unclosed_fences_are_noticed(body: str, unclosed: bool) -> None:
+    assert _segment(body).unclosed_fence is unclosed
+
+
+def test_a_code_fence_is_never_split() -> None:
+    body = "1. Replace the loop:\n\n   ```python\n   # 2. not an item\n   - nor this\n   ```\n2. Done"
+    doc = _segment(body)
+    assert len(doc.segments) == 2
+
+
+@pytest.mark.parametrize("body", ["", "   \n\t", "<!-- nothing -->", "```\n```"])
+def test_content_free_bodies_have_no_content(body: str) -> None:
+    assert _segment(body).has_content is False
+
+
+def test_spans_are_ordered_and_inside_the_text() -> None:
+    body = "# A\n\nfirst point here.\n\n# B\n\n- one thing\n- another thing\n"
+    text = normalize(body).text
+    doc = segment(text)
+    starts = [s.start for s in doc.segments]
+    assert starts == sorted(starts)
+    assert all(0 <= s.start < s.end <= len(text) for s in doc.segments)
