@@ -19,6 +19,7 @@ _WORD = re.compile(r"\w+")
 _LITERAL = re.compile(r"[a-z0-9_]+")
 _OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
 _STEM_KEY = 3
+_OPTIONAL_NEXT = re.compile(r"(?:\\.|\[[^\]]*\]|\([^()]*\)|[^\\])[?*]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,8 @@ def leading_words(fragment: str) -> list[_Lead] | None:
         word = word[:-1]
         stem = True
     else:
-        stem = rest.startswith(("\\w", "[", "+"))
+        # The word may run on when what follows can be empty ("hard-?coded", "pep\\s?8").
+        stem = rest.startswith(("\\w", "[", "+")) or _OPTIONAL_NEXT.match(rest) is not None
     if not word or (stem and len(word) < _STEM_KEY):
         return None
     return [_Lead(word, stem)]

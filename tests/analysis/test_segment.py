@@ -105,7 +105,9 @@ def test_a_json_answer_yields_one_point_per_entry_with_exact_spans() -> None:
 
 
 def test_a_sectioned_answer_is_one_point_and_no_issue_is_none() -> None:
-    one = _segment("Security type:\nConcurrency\nDescription:\nA race.\nImpact:\nBad.\nAdvice:\nLock.")
+    one = _segment(
+        "Security type:\nConcurrency\nDescription:\nA race.\nImpact:\nBad.\nAdvice:\nLock."
+    )
     assert len(one.segments) == 1
     assert one.segments[0].title == "Concurrency"
     none = _segment("Security Type:\nNo Issue\nDescription:\n\nImpact:\n\nAdvice:\n")
@@ -156,7 +158,9 @@ def test_unclosed_fences_are_noticed(body: str, unclosed: bool) -> None:
 
 
 def test_a_code_fence_is_never_split() -> None:
-    body = "1. Replace the loop:\n\n   ```python\n   # 2. not an item\n   - nor this\n   ```\n2. Done"
+    body = (
+        "1. Replace the loop:\n\n   ```python\n   # 2. not an item\n   - nor this\n   ```\n2. Done"
+    )
     doc = _segment(body)
     assert len(doc.segments) == 2
 

@@ -1,0 +1,162 @@
+"""Classification: kind by specificity, category (explicit beats inferred), severity, CWE ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.analysis.classify import classify, sentence_group, sentences
+from service.analysis.lexicon import load_lexicon
+from service.analysis.model import Kind, Severity
+from service.analysis.segment import Segment
+
+
+def _point(text: str, title: str | None = None, origin: str = "list", **fields: str) -> Segment:
+    return Segment(0, len(text), title, text, origin, tuple(fields.items()))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "group"),
+    [
+        ("It's crucial to ensure these interactions are secure.", "advice"),
+        ("Always validate and sanitize user input.", "advice"),
+        ("The code properly utilizes the `addCleanup` method.", "positive"),
+        ("The length is checked first, so the copy cannot overflow the buffer.", "positive"),
+        ("Hardcoded values are generally not a security concern here.", "positive"),
+        ("The query is built by concatenating the `name` argument.", "problem"),
+        ("Because `name` is never normalised, `../` walks out of the directory.", "problem"),
+        ("Consider using `Intl.NumberFormat` instead of manual concatenation.", "problem"),
+        ("Consider adding rate limiting to authentication endpoints.", "suggestion"),
+        ("What is the `treeStore`?", "problem"),
+        ("Could you share the view function that calls this helper?", "context_request"),
+        ("Without seeing the callers, it is impossible to say whether it is exploitable.", "hedge"),
+        ("The new test builds its host state with fakes.", None),
+    ],
+)
+def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
+    assert sentence_group(sentence, load_lexicon()) == group
+
+
+def test_between_praise_and_a_problem_the_first_claim_wins() -> None:
+    lexicon = load_lexicon()
+    assert sentence_group(
+        "There is an appropriate use of config without insecure settings.", lexicon
+    ) == ("positive")
+    assert sentence_group(
+        "The `emitter` is not initialized, so subscribers have no indication of the event.", lexicon
+    ) == ("problem")
+
+
+def test_sentences_split_on_sentence_ends_and_lines() -> None:
+    assert sentences("First one. Second one!\n- third\n\nfourth; fifth") == [
+        "First one.",
+        "Second one!",
+        "- third",
+        "fourth",
+        "fifth",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "kind"),
+    [
+        (
+            "The code uses both camelCase and snake_case. It could make the code harder to read.",
+            "Inconsistent naming conventions",
+            Kind.FINDING,
+        ),
+        (
+            "The test code does not show any signs of hardcoded credentials.",
+            "Usage of Hardcoded Credentials",
+            Kind.OBSERVATION,
+        ),
+        (
+            "The code interacts with `nova.db.api`. It's crucial to ensure that these interactions "
+            "are secure. It's recommended to validate inputs.",
+            "Database Interactions",
+            Kind.RECOMMENDATION,
+        ),
+        (
+            "Tokens expire after 15 minutes, which is a sensible window.",
+            "Token expiry",
+            Kind.OBSERVATION,
+        ),
+        ("nit: trailing whitespace", None, Kind.FINDING),
+        (
+            "I'm unable to determine whether this is vulnerable. Could you share the caller?",
+            None,
+            Kind.OBSERVATION,
+        ),
+    ],
+)
+def test_kind_is_about_specificity(text: str, title: str | None, kind: Kind) -> None:
+    assert classify(_point(text, title), text).kind is kind
+
+
+def test_a_stated_cwe_decides_the_category_and_is_reported() -> None:
+    text = "Passwords are hashed with MD5 (CWE-327, CWE-916)."
+    decided = classify(_point(text), text)
+    assert decided.category.id == "cryptography"
+    assert decided.cwe == ("CWE-327", "CWE-916")
+
+
+def test_a_stated_type_header_limits_the_category_to_its_group() -> None:
+    text = "Description: The session cookie is sent without the Secure flag."
+    seg = _point(
+        text,
+        "Access Control and Information Security",
+        "sections",
+        **{"security type": "Access Control and Information Security"},
+    )
+    decided = classify(seg, text)
+    assert decided.category.securereviewer == "Access Control and Information Security"
+    assert decided.kind is Kind.FINDING
+
+
+def test_cue_phrases_vote_for_the_category() -> None:
+    cases = [
+        ("`extractall(dest)` writes `../x` outside the destination directory.", "path-traversal"),
+        ("`fetch()` requests any URL the client gives, even internal ones.", "request-forgery"),
+        ("Two threads can both miss the check and insert, a race condition.", "concurrency"),
+        ("`yaml.load` on the config file can instantiate arbitrary objects.", "deserialization"),
+        ("The constant `MAX_RETRIES` is defined but never used.", "unused-code"),
+        ("`parse_range()` and `_parse_dates()` implement the same logic.", "duplication"),
+    ]
+    for text, category in cases:
+        assert classify(_point(text), text).category.id == category, text
+
+
+def test_a_name_inside_a_code_span_counts_less_than_prose() -> None:
+    text = "It's not clear why `self.admin_api` exists besides `self.api`; document its purpose."
+    assert classify(_point(text), text).category.family == "quality"
+
+
+def test_a_point_with_no_cue_falls_back_by_family() -> None:
+    assert classify(_point("Looks odd to me here."), "").category.id == "quality-other"
+    text = "This might be a security weakness somewhere."
+    assert classify(_point(text), text).category.id == "security-other"
+
+
+def test_severity_stated_wins_then_category_default_then_info() -> None:
+    stated = "**Severity:** Low\n`DEBUG = True` exposes the debugger."
+    assert classify(_point(stated), stated).severity is Severity.LOW
+    finding = "`DEBUG = True` ships to production and exposes the debugger."
+    assert classify(_point(finding), finding).severity is Severity.MEDIUM
+    advice = "Always keep dependencies up to date."
+    assert classify(_point(advice), advice).severity is Severity.INFO
+    nit = "nit: rename `tmp` to `pending`"
+    assert classify(_point(nit), nit).severity is Severity.LOW
+
+
+def test_a_security_finding_without_a_cwe_carries_its_category_representative() -> None:
+    text = "`subprocess.call(name, shell=True)` lets a crafted upload name run arbitrary commands."
+    decided = classify(_point(text), text)
+    assert decided.category.id == "injection"
+    assert decided.cwe == ("CWE-74",)
+
+
+def test_a_bare_suggested_change_is_not_a_security_point_by_its_code_alone() -> None:
+    code = "Suggested change:\ntimeout = settings.REQUEST_TIMEOUT"
+    seg = _point(code, origin="suggestion")
+    decided = classify(seg, code)
+    assert decided.kind is Kind.FINDING
+    assert decided.category.id == "quality-other"

@@ -1,0 +1,79 @@
+"""The word-indexed phrase matcher must find what a plain regex alternation finds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.analysis.lexicon import load_lexicon, phrase_pattern
+from service.analysis.phrases import PhraseSet, leading_words
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("sql\\s+injection", [("sql", False)]),
+        ("validat\\w+", [("validat", True)]),
+        ("(missing|lack\\s+of)\\s+validation", [("missing", False), ("lack", False)]),
+        ("passwords?", [("password", True)]),
+        ("(\\w+\\s+)?overflow", None),
+        ("^ensure", None),
+        ("\\.\\./", None),
+        ("ab\\w*", None),
+    ],
+)
+def test_leading_words(fragment: str, expected: list[tuple[str, bool]] | None) -> None:
+    leads = leading_words(fragment)
+    assert (None if leads is None else [(lead.text, lead.stem) for lead in leads]) == expected
+
+
+TEXTS = [
+    "The `name` is concatenated into the SQL string; an attacker gets SQL injection (CWE-89).",
+    "Unused imports: `os` is never used. Validation is missing, so inputs are not validated.",
+    "A race condition in `cache.put()`: two threads can deadlock; use a lock or ConcurrentHashMap.",
+    "Passwords are hashed with MD5 and a predictable salt; use argon2 or bcrypt instead.",
+    "The ../../etc/passwd path escapes the upload directory via os.path.join(UPLOAD_DIR, name).",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_category_matches_agree_with_a_plain_alternation(text: str) -> None:
+    lexicon = load_lexicon()
+    found = {(lexicon.category_weights[g], s) for g, s, _ in lexicon.categories.finditer(text)}
+    assert found, "every sample names at least one cue"
+    for (category, weight), start in found:
+        assert start == 0 or not text[start - 1].isalnum() or text[start] in "./", (category, start)
+        assert weight in (1, 2, 3)
+
+
+def test_a_phrase_set_finds_the_same_words_as_the_regex() -> None:
+    fragments = ["sql\\s+injection", "inject\\w*", "(missing|no)\\s+checks?", "\\|safe", "^why\\b"]
+    phrases = PhraseSet({"g": fragments})
+    regex = phrase_pattern(fragments)
+    for text in ["Why is there no check? SQL injection via |safe, injected twice", "why not"]:
+        expected = [m.start() for m in regex.finditer(text)]
+        assert [s for _, s, _ in phrases.finditer(text)] == expected
+
+
+def test_matches_within_a_group_do_not_overlap() -> None:
+    phrases = PhraseSet({"g": ["sql\\s+injection", "injection"]})
+    assert [(s, e) for _, s, e in phrases.finditer("sql injection")] == [(0, 13)]
+
+
+def test_every_lexicon_pattern_is_free_of_nested_quantifiers() -> None:
+    # A quantified group that itself ends in a quantifier ("(a+)+", "(\\w+\\s+)*\\w+") is the
+    # shape of catastrophic backtracking; the lexicon keeps group repetition bounded ({0,n}) or
+    # optional (?).
+    nested = re.compile(r"\([^()]*[+*]\)[+*]")
+    lexicon = load_lexicon()
+    for pattern in (lexicon.no_defects, lexicon.defects_found, lexicon.hedged, lexicon.deictic):
+        assert not nested.search(pattern.pattern)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [("hard-?coded", "hardcoded"), ("hard-?coded", "hard-coded"), ("pep\\s?8", "pep8")],
+)
+def test_a_word_that_may_run_on_is_a_stem(fragment: str, text: str) -> None:
+    assert [s for _, s, _ in PhraseSet({"g": [fragment]}).finditer(text)] == [0]

@@ -1,0 +1,96 @@
+"""Verdict statements, the final verdict and the flags about the review itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.analysis import analyze
+from service.analysis.model import Flag, Verdict
+
+
+@pytest.mark.parametrize(
+    ("body", "stated"),
+    [
+        ("No security defects are detected in the code.", Verdict.NO_DEFECTS),
+        ("```No security defects are detected in the code```", Verdict.NO_DEFECTS),
+        ("**No security defects are detected in the code**.", Verdict.NO_DEFECTS),
+        ("The code changes look secure.", Verdict.NO_DEFECTS),
+        ("Based on the diff, I don't see any obvious security issues.", Verdict.NO_DEFECTS),
+        ("LGTM from a security standpoint.", Verdict.NO_DEFECTS),
+        ("Security type:\nNo Issue\nDescription:\n\nImpact:\n\nAdvice:\n", Verdict.NO_DEFECTS),
+        ('{"security_concerns": "No"}', Verdict.NO_DEFECTS),
+        ('{"vulnerabilities": [], "summary": "Nothing to report."}', Verdict.NO_DEFECTS),
+        ("I found two security weaknesses in how the cookie is stored.", Verdict.DEFECTS_FOUND),
+        (
+            "Overall, this patch introduces **two memory-safety vulnerabilities**.",
+            Verdict.DEFECTS_FOUND,
+        ),
+        ("The CI script is vulnerable to command injection.", Verdict.DEFECTS_FOUND),
+        ("Security type:\nConcurrency\nDescription:\nA race on `cache`.", Verdict.DEFECTS_FOUND),
+        ("LGTM", None),
+        ("Looks good to me, thanks!", None),
+        ("There is no SQL injection risk here because the queries are parameterised.", None),
+        ("I could not confirm that no security defects exist in the handlers.", None),
+        ("I'm sorry, but I can't help with that request.", None),
+    ],
+)
+def test_stated_verdicts(body: str, stated: Verdict | None) -> None:
+    assert analyze(body).stated_verdict == stated
+
+
+def test_the_conclusion_wins_and_evidence_points_at_the_statement() -> None:
+    body = " No security defects are detected in the code.\n\n1. Rename `x`.\n"
+    analysis = analyze(body)
+    evidence = analysis.verdict_evidence
+    assert evidence is not None
+    assert body[evidence.span.start : evidence.span.end].startswith("No security defects")
+
+
+def test_a_security_finding_overrides_a_boilerplate_no_defects_line() -> None:
+    body = (
+        "1. `find()` concatenates `name` into the SQL string (line 34), so this allows SQL "
+        "injection (CWE-89).\n\nNo security defects are detected in the code."
+    )
+    analysis = analyze(body)
+    assert analysis.verdict is Verdict.DEFECTS_FOUND
+    assert analysis.stated_verdict is Verdict.NO_DEFECTS
+    assert Flag.CONTRADICTION in analysis.flags
+
+
+def test_only_quality_findings_with_a_no_defects_statement_are_off_task() -> None:
+    body = "No security defects are detected in the code.\n\n- `MAX_RETRIES` is never used."
+    analysis = analyze(body)
+    assert analysis.verdict is Verdict.NO_DEFECTS
+    assert Flag.OFF_TASK in analysis.flags
+    assert Flag.CONTRADICTION not in analysis.flags
+
+
+def test_without_statement_or_security_finding_the_verdict_is_inconclusive() -> None:
+    analysis = analyze("- nit: trailing whitespace on L88\n- `tmp` should be `pending_jobs`")
+    assert analysis.verdict is Verdict.INCONCLUSIVE
+    assert Flag.NO_VERDICT_STATEMENT in analysis.flags
+
+
+@pytest.mark.parametrize(
+    ("body", "flag", "present"),
+    [
+        (
+            "Without seeing the callers, it is impossible to say whether this is safe.",
+            Flag.HEDGED,
+            True,
+        ),
+        ("I can't rule out problems in code that isn't shown here.", Flag.HEDGED, True),
+        ("The patch renames a variable.", Flag.HEDGED, False),
+        ("The `build_cmd` function assembles the arguments for", Flag.TRUNCATED, True),
+        ("Fix:\n\n```python\nx = shlex.quote(name)\n", Flag.TRUNCATED, True),
+        ("- license header is missing from the new file", Flag.TRUNCATED, False),
+        ("LGTM", Flag.TRUNCATED, False),
+        ("N/A", Flag.TRUNCATED, False),
+        ("Itâ€™s fine.", Flag.ENCODING_REPAIRED, True),
+        ("It’s fine.", Flag.ENCODING_REPAIRED, False),
+        ("   \n\u200b<!-- bot placeholder -->", Flag.EMPTY, True),
+        ("```\n```", Flag.EMPTY, True),
+    ],
+)
+def test_flags(body: str, flag: Flag, present: bool) -> None:
+    assert (flag in analyze(body).flags) is present
