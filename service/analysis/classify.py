@@ -13,6 +13,8 @@ weighted cue phrases of the lexicon vote, the title's words counting twice.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from service.analysis.extract import extract_cwes, extract_severity, parse_severity
@@ -48,19 +50,67 @@ class Classification:
     cwe: tuple[str, ...]
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """`[start, end)` of each sentence (and list line) of plain text, without edge space."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for cut in (*_SENTENCE_BREAK.finditer(text), None):
+        start, end = position, (cut.start() if cut else len(text))
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+        if cut is not None:
+            position = cut.end()
+    return spans
+
+
 def sentences(text: str) -> list[str]:
     """Split plain text into sentences (and list lines) for the sentence-level cues."""
-    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One sentence as the classifier reads it: its kind group and its category cues."""
+
+    text: str
+    group: str | None
+    cues: tuple[tuple[str, int, int], ...]
+    """(category, weight, start) of every category cue in the sentence."""
+    impact: bool
+
+
+def read(sentence: str, lexicon: Lexicon) -> Reading:
+    """Read one sentence in a single pass over its words."""
+    return _reading(sentence, lexicon.reading.finditer(sentence), lexicon)
+
+
+def _reading(sentence: str, matches: Iterable[tuple[str, int, int]], lexicon: Lexicon) -> Reading:
+    """A sentence's reading from the phrase matches in it (offsets relative to the sentence)."""
+    starts: dict[str, int] = {}
+    cues: list[tuple[str, int, int]] = []
+    for group, start, _ in matches:
+        weighted = lexicon.category_weights.get(group)
+        if weighted is not None:
+            cues.append((weighted[0], weighted[1], start))
+        else:
+            starts.setdefault(group, start)
+    impact = starts.get("impact") == 0
+    return Reading(sentence, _group(sentence, starts, lexicon), tuple(cues), impact)
 
 
 def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
-    """Which kind group a sentence belongs to, or None when it is neutral.
+    """Which kind group a sentence belongs to, or None when it is neutral."""
+    return read(sentence, lexicon).group
 
-    Requests for context, hedges, advice and suggestions take precedence; between a positive
+
+def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | None:
+    """Requests for context, hedges, advice and suggestions take precedence; between a positive
     statement and a problem claim, the one the sentence makes first wins ("no indication of
-    misconfiguration" vs "is not initialised, so subscribers have no indication").
-    """
-    starts = lexicon.kind.first(sentence)
+    misconfiguration" vs "is not initialised, so subscribers have no indication")."""
     for group in _LEADING_GROUPS:
         if group in starts:
             if group == "advice" and _specific_change(sentence, lexicon):
@@ -96,23 +146,38 @@ def _specific_question(sentence: str) -> bool:
     return bool(NAMED_ELEMENT.search(sentence) or _POINTING_QUESTION.search(sentence))
 
 
-def sentence_groups(segment: Segment, lexicon: Lexicon) -> list[tuple[str, str | None]]:
-    """Each sentence of a point with its kind group."""
-    return [(sentence, sentence_group(sentence, lexicon)) for sentence in sentences(segment.text)]
+def readings(segment: Segment, lexicon: Lexicon) -> list[Reading]:
+    """Each sentence of a point, read; the phrase matcher passes over the text once."""
+    text = segment.text
+    spans = sentence_spans(text)
+    if not spans:
+        return []
+    starts = [start for start, _ in spans]
+    buckets: list[list[tuple[str, int, int]]] = [[] for _ in spans]
+    for group, start, end in lexicon.reading.finditer(text, starts):
+        index = bisect_right(starts, start) - 1
+        if index >= 0 and start < spans[index][1]:
+            offset = starts[index]
+            buckets[index].append((group, start - offset, end - offset))
+    return [
+        _reading(text[start:end], bucket, lexicon)
+        for (start, end), bucket in zip(spans, buckets, strict=True)
+    ]
 
 
 def decide_kind(
     segment: Segment,
     stated: bool,
     lexicon: Lexicon,
-    groups: list[tuple[str, str | None]] | None = None,
+    sentences_read: list[Reading] | None = None,
 ) -> Kind:
     """Kind of a point from the mix of its sentences (the title counts only as a tie-breaker)."""
     counts = dict.fromkeys(_KIND_GROUPS, 0)
-    groups = sentence_groups(segment, lexicon) if groups is None else groups
-    for _, group in groups:
-        if group:
-            counts[group] += 1
+    if sentences_read is None:
+        sentences_read = readings(segment, lexicon)
+    for reading in sentences_read:
+        if reading.group:
+            counts[reading.group] += 1
     if counts["suggestion"] and NAMED_ELEMENT.search(segment.text):
         # A suggestion in a point that names an element of this code is aimed at it.
         counts["problem"] += counts["suggestion"]
@@ -135,48 +200,42 @@ def decide_kind(
     return Kind.OBSERVATION
 
 
-def _weighted_parts(
-    segment: Segment, groups: list[tuple[str, str | None]], lexicon: Lexicon
-) -> list[tuple[str, float]]:
-    """The point's text in parts with the weight its cues carry.
+def _cue_scores(
+    segment: Segment, lexicon: Lexicon, sentences_read: list[Reading] | None = None
+) -> dict[str, tuple[float, int]]:
+    """Per category: the weighted cue total and the strongest single cue that matched.
 
     What a problem is gets said first; its impact and the advice come after and often name
     other defect classes. So the title counts twice, a point's first sentence one and a half
     times, advice and impact sentences ("If left unresolved, ...") half, and so does a
-    consequence clause ("..., so that an injection has limited impact").
+    consequence clause ("..., so that an injection has limited impact"). A cue inside a code
+    span is part of a name (`self.admin_api`), not a claim, and counts half.
     """
-    parts: list[tuple[str, float]] = []
+    if sentences_read is None:
+        sentences_read = readings(segment, lexicon)
+    weighted: list[tuple[Reading, float]] = []
     if segment.title:
-        parts.append((segment.title, 2.0))
-    lead = 1.5 if len(groups) > 1 else 1.0
-    for index, (sentence, group) in enumerate(groups):
+        weighted.append((read(segment.title, lexicon), 2.0))
+    lead = 1.5 if len(sentences_read) > 1 else 1.0
+    for index, reading in enumerate(sentences_read):
         factor = lead if index == 0 else 1.0
-        if group in ("advice", "suggestion") or lexicon.impact.search(sentence):
+        if reading.group in ("advice", "suggestion") or reading.impact:
             factor = 0.5
-        match = _CONSEQUENCE.search(sentence)
-        if match and match.start() > 0:
-            parts.append((sentence[: match.start()], factor))
-            parts.append((sentence[match.start() :], factor / 2))
-        else:
-            parts.append((sentence, factor))
-    return parts
-
-
-def _cue_scores(
-    segment: Segment, lexicon: Lexicon, groups: list[tuple[str, str | None]] | None = None
-) -> dict[str, tuple[float, int]]:
-    """Per category: the weighted cue total and the strongest single cue that matched."""
+        weighted.append((reading, factor))
     totals: dict[str, float] = {}
     strongest: dict[str, int] = {}
-    if groups is None:
-        groups = sentence_groups(segment, lexicon)
-    for text, factor in _weighted_parts(segment, groups, lexicon):
+    for reading, factor in weighted:
+        if not reading.cues:
+            continue
+        text = reading.text
+        consequence = _CONSEQUENCE.search(text)
+        turn = consequence.start() if consequence and consequence.start() > 0 else len(text)
         code = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
-        for group, start, _ in lexicon.categories.finditer(text):
-            category, weight = lexicon.category_weights[group]
-            # A cue inside a code span is part of a name (`self.admin_api`), not a claim.
-            inside = any(a <= start < b for a, b in code)
-            totals[category] = totals.get(category, 0.0) + weight * factor * (0.5 if inside else 1)
+        for category, weight, start in reading.cues:
+            share = factor / 2 if start >= turn else factor
+            if code and any(a <= start < b for a, b in code):
+                share /= 2
+            totals[category] = totals.get(category, 0.0) + weight * share
             strongest[category] = max(strongest.get(category, 0), weight)
     return {category: (total, strongest[category]) for category, total in totals.items()}
 
@@ -200,7 +259,7 @@ def decide_category(
     cwes: tuple[str, ...],
     lexicon: Lexicon,
     taxonomy: Taxonomy,
-    groups: list[tuple[str, str | None]] | None = None,
+    sentences_read: list[Reading] | None = None,
 ) -> Category:
     """Category of a point: a CWE id or a stated type first, then the cue vote."""
     allowed = _stated_type(segment, lexicon, taxonomy)
@@ -208,7 +267,7 @@ def decide_category(
         category = taxonomy.for_cwe(cwe)
         if category is not None and (not allowed or category in allowed):
             return category
-    scores = _cue_scores(segment, lexicon, groups)
+    scores = _cue_scores(segment, lexicon, sentences_read)
     candidates = allowed or list(taxonomy.categories)
     best = max(candidates, key=lambda c: scores.get(c.id, (0.0, 0)))
     if segment.origin == "suggestion" and best.security and scores.get(best.id, (0, 0))[1] < 3:
@@ -221,13 +280,14 @@ def decide_category(
     return taxonomy.get(fallback)
 
 
-def _stated_severity(segment: Segment) -> Severity | None:
+def _stated_severity(segment: Segment, raw: str) -> Severity | None:
+    """A severity field of a structured answer, else one the point's text states."""
     for label, value in segment.fields:
         if label in ("severity", "risk", "risk level", "priority"):
             parsed = parse_severity(value)
             if parsed is not None:
                 return parsed
-    return extract_severity(segment.title or "") or extract_severity(segment.text)
+    return extract_severity(raw)
 
 
 def classify(segment: Segment, raw: str) -> Classification:
@@ -236,11 +296,11 @@ def classify(segment: Segment, raw: str) -> Classification:
     taxonomy = load_taxonomy()
     field_text = " ".join(value for _, value in segment.fields)
     cwes = extract_cwes(f"{raw}\n{field_text}") if segment.fields else extract_cwes(raw)
-    stated_severity = _stated_severity(segment) or extract_severity(raw)
-    groups = sentence_groups(segment, lexicon)
+    stated_severity = _stated_severity(segment, raw)
+    sentences_read = readings(segment, lexicon)
     stated = bool(cwes) or stated_severity not in (None, Severity.INFO)
-    kind = decide_kind(segment, stated, lexicon, groups)
-    category = decide_category(segment, cwes, lexicon, taxonomy, groups)
+    kind = decide_kind(segment, stated, lexicon, sentences_read)
+    category = decide_category(segment, cwes, lexicon, taxonomy, sentences_read)
     if kind is Kind.FINDING and category.security and not cwes and category.cwe:
         cwes = (category.cwe[0],)
     if stated_severity is not None:

@@ -226,6 +226,16 @@ _QUALIFIED_NOUN = (  # minor issue / major problem / moderate risk, not "no majo
 )
 _SEVERITY_PATTERNS = (_LABEL, _BRACKET, _TAG, _ADJECTIVE, _PARENTHESISED, _QUALIFIED_NOUN)
 _SEVERITY = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in _SEVERITY_PATTERNS)
+# A word each pattern cannot match without (None: always try); most texts state no severity,
+# and a substring test is far cheaper than a regex scan.
+_SEVERITY_TRIGGERS: tuple[tuple[str, ...] | None, ...] = (
+    ("severity", "risk", "priority", "criticality"),
+    ("[",),
+    None,
+    ("severity",),
+    ("(",),
+    ("minor", "major", "moderate"),
+)
 _SEVERITY_VALUE = re.compile(
     rf"[\W_]{{0,8}}(?P<v>{_VALUES})(?:[ \t]{{1,2}}(?:severity|risk|priority))?[\W_]{{0,8}}",
     re.IGNORECASE,
@@ -235,7 +245,10 @@ _SEVERITY_VALUE = re.compile(
 def extract_severity(text: str) -> Severity | None:
     """The severity `text` states in a labelled form (the first one, if several), else None."""
     best: tuple[int, str] | None = None
-    for pattern in _SEVERITY:
+    lowered = text.lower()
+    for pattern, triggers in zip(_SEVERITY, _SEVERITY_TRIGGERS, strict=True):
+        if triggers is not None and not any(t in lowered for t in triggers):
+            continue
         match = pattern.search(text)
         if match is not None and (best is None or match.start() < best[0]):
             best = (match.start(), match.group("v"))

@@ -67,9 +67,12 @@ class Lexicon:
     not_a_verdict: re.Pattern[str]
     scoped_objects: re.Pattern[str]
     hedged: re.Pattern[str]
+    hedged_phrases: PhraseSet
     dangling_words: frozenset[str]
     categories: PhraseSet
     category_weights: dict[str, tuple[str, int]]
+    reading: PhraseSet
+    """Kind groups, category cues ("category:weight") and impact openers in one pass."""
     security_generic: re.Pattern[str]
     impact: re.Pattern[str]
 
@@ -132,6 +135,20 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         {name: frags for name, frags in doc["kind"].items() if name not in ("deictic", "nit_tags")}
     )
     categories, category_weights = _categories(doc["categories"])
+    kind_groups = {
+        name: [str(f) for f in frags]
+        for name, frags in doc["kind"].items()
+        if name not in ("deictic", "nit_tags")
+    }
+    category_groups = {
+        f"{category}:{weight}": [str(f) for f in fragments]
+        for category, by_weight in doc["categories"].items()
+        for weight, fragments in by_weight.items()
+        if fragments
+    }
+    reading = PhraseSet(
+        {**kind_groups, **category_groups, "impact": [str(f) for f in doc["impact_sentences"]]}
+    )
     verdict = doc["verdict"]
     return Lexicon(
         field_labels=field_labels,
@@ -158,9 +175,11 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         not_a_verdict=phrase_pattern(verdict["not_a_verdict"]),
         scoped_objects=phrase_pattern(verdict["scoped_no_defect_objects"]),
         hedged=phrase_pattern(doc["hedged"]),
+        hedged_phrases=PhraseSet({"hedged": [str(f) for f in doc["hedged"]]}),
         dangling_words=_labels(doc["dangling_words"]),
         categories=categories,
         category_weights=category_weights,
+        reading=reading,
         security_generic=phrase_pattern(doc["security_generic_words"]),
         impact=phrase_pattern(doc["impact_sentences"]),
     )

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _WORD = re.compile(r"\w+")
 _LITERAL = re.compile(r"[a-z0-9_]+")
 _OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
 _STEM_KEY = 3
+_WORD_END = "<end>"
+_STEM_END = "<stem>"
 _OPTIONAL_NEXT = re.compile(r"(?:\\.|\[[^\]]*\]|\([^()]*\)|[^\\])[?*]")
 
 
@@ -124,18 +127,59 @@ def _fallback(fragments: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
+def _trie_regex(words: Iterable[str], stems: Iterable[str]) -> re.Pattern[str]:
+    """One regex that matches, at a word start, exactly the words some fragment can start with.
+
+    Built as a trie so the regex engine dispatches on each character instead of trying every
+    word in turn; a stem continues with any word characters.
+    """
+    root: dict[str, Any] = {}
+    for marker, entries in ((_WORD_END, words), (_STEM_END, stems)):
+        for entry in entries:
+            node = root
+            for char in entry:
+                node = node.setdefault(char, {})
+            node[marker] = True
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if len(c) == 1]
+        if _STEM_END in node:
+            branches.append(r"\w*")
+        elif _WORD_END in node:
+            branches.append(r"(?!\w)")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    if not root:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<!\w)" + build(root), re.IGNORECASE)
+
+
 class PhraseSet:
-    """Named groups of fragments, matched in one pass over the words of a text."""
+    """Named groups of fragments, matched in one pass over the words of a text.
+
+    A fragment anchored with `^` matches at the start of the text or of any sentence whose
+    start the caller passes in `starts`.
+    """
+
+    _CACHE_LIMIT = 50_000
 
     def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
         self.groups = tuple(groups)
         self._exact: dict[str, list[tuple[str, re.Pattern[str]]]] = defaultdict(list)
         self._stems: dict[str, list[tuple[str, str, re.Pattern[str]]]] = defaultdict(list)
         self._fallback: dict[str, re.Pattern[str]] = {}
+        self._anchored: dict[str, re.Pattern[str]] = {}
+        self._cache: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
         for group, fragments in groups.items():
             rest: list[str] = []
+            anchored: list[str] = []
             for fragment in map(str, fragments):
-                leads = leading_words(fragment.lower()) if not fragment.startswith("^") else None
+                if fragment.startswith("^"):
+                    anchored.append(fragment[1:])
+                    continue
+                leads = leading_words(fragment.lower())
                 if leads is None:
                     rest.append(fragment)
                     continue
@@ -148,32 +192,60 @@ class PhraseSet:
             compiled = _fallback(rest)
             if compiled is not None:
                 self._fallback[group] = compiled
+            if anchored:
+                self._anchored[group] = re.compile(
+                    "|".join(
+                        f"(?:{f})" + ("" if _OPEN_END.search(f) else r"(?!\w)") for f in anchored
+                    ),
+                    re.IGNORECASE,
+                )
 
-    def _candidates(self, word: str) -> list[tuple[str, re.Pattern[str]]]:
+        self._words = _trie_regex(
+            self._exact, {stem for stems in self._stems.values() for stem, _, _ in stems}
+        )
+
+    def _candidates(self, word: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
         found = list(self._exact.get(word, ()))
         for stem, group, pattern in self._stems.get(word[:_STEM_KEY], ()):
             if word.startswith(stem):
                 found.append((group, pattern))
-        return found
+        if len(self._cache) >= self._CACHE_LIMIT:
+            self._cache.clear()
+        result = self._cache[word] = tuple(found)
+        return result
 
-    def finditer(self, text: str) -> list[tuple[str, int, int]]:
+    def finditer(self, text: str, starts: Sequence[int] = (0,)) -> list[tuple[str, int, int]]:
         """All matches as (group, start, end), in text order, non-overlapping within a group."""
         found: list[tuple[str, int, int]] = []
+        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         group_end: dict[str, int] = {}
-        for word in _WORD.finditer(text):
+        candidates = self._candidates
+        for word in self._words.finditer(text):
+            options = candidates(word.group().lower())
+            if not options:
+                continue
             start = word.start()
-            for group, pattern in self._candidates(word.group().lower()):
+            for group, pattern in options:
                 if start < group_end.get(group, 0):
                     continue
                 match = pattern.match(text, start)
                 if match:
                     found.append((group, start, match.end()))
+                    spans[group].append((start, match.end()))
                     group_end[group] = max(match.end(), start + 1)
+        for group, pattern in self._anchored.items():
+            for position in starts:
+                match = pattern.match(text, position)
+                if match:
+                    found.append((group, position, match.end()))
+                    spans[group].append((position, match.end()))
         for group, pattern in self._fallback.items():
+            taken = spans.get(group, ())
             for match in pattern.finditer(text):
-                if match.start() >= group_end.get(group, 0) or not _overlaps(
-                    found, group, match.start()
-                ):
+                if not any(a <= match.start() < b for a, b in taken):
                     found.append((group, match.start(), match.end()))
         found.sort(key=lambda item: item[1])
         return found
@@ -191,7 +263,3 @@ class PhraseSet:
         for group, start, _ in self.finditer(text):
             starts.setdefault(group, start)
         return starts
-
-
-def _overlaps(found: list[tuple[str, int, int]], group: str, position: int) -> bool:
-    return any(g == group and s <= position < e for g, s, e in found)

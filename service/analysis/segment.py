@@ -685,6 +685,8 @@ class _Reader:
         """
         start, end = self.lines.span(block.begin, block.end)
         code = self.lines.raw(block.begin + 1, max(block.begin + 1, block.end - 1))
+        if not code.strip():
+            return
         change = (("suggestion", code),)
         if follows_point and self.segments:
             last = self.segments.pop()
@@ -721,8 +723,9 @@ def _markdown_document(text: str) -> Document:
     lines = _Lines(text)
     tokens = _MD.parse(text)
     blocks = _blocks(tokens, lines)
+    # Python's strip() knows every Unicode space (NBSP too); markdown-it counts NBSP as text.
     has_content = any(
-        b.kind in ("paragraph", "heading", "list", "table")
+        (b.kind in ("paragraph", "heading", "list", "table") and lines.raw(b.begin, b.end).strip())
         or (b.kind == "fence" and lines.raw(b.begin + 1, max(b.begin + 1, b.end - 1)).strip())
         for b in blocks
     )

@@ -156,7 +156,7 @@ def decide(
         flags.append(Flag.CONTRADICTION)
     if stated is None:
         flags.append(Flag.NO_VERDICT_STATEMENT)
-    if lexicon.hedged.search(text):
+    if lexicon.hedged_phrases.finditer(text):
         flags.append(Flag.HEDGED)
     if stated is not None and any(i.kind is Kind.FINDING and not i.security for i in issues):
         flags.append(Flag.OFF_TASK)
