@@ -35,6 +35,7 @@ _POINTING_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
+_CONTRAST = re.compile(r"[,;]\s+(?:but|however|though|yet)\b,?\s*|\s+but\s+", re.IGNORECASE)
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table", "suggestion"})
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
 _KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem")
@@ -91,15 +92,24 @@ def read(sentence: str, lexicon: Lexicon) -> Reading:
 def _reading(sentence: str, matches: Iterable[tuple[str, int, int]], lexicon: Lexicon) -> Reading:
     """A sentence's reading from the phrase matches in it (offsets relative to the sentence)."""
     starts: dict[str, int] = {}
+    after_turn: dict[str, int] = {}
+    contrast = _CONTRAST.search(sentence)
+    turn = contrast.end() if contrast else len(sentence) + 1
     cues: list[tuple[str, int, int]] = []
     for group, start, _ in matches:
         weighted = lexicon.category_weights.get(group)
         if weighted is not None:
             cues.append((weighted[0], weighted[1], start))
-        else:
-            starts.setdefault(group, start)
+            continue
+        starts.setdefault(group, start)
+        if start >= turn and group != "impact":
+            after_turn.setdefault(group, start - turn)
     impact = starts.get("impact") == 0
-    return Reading(sentence, _group(sentence, starts, lexicon), tuple(cues), impact)
+    # "X is fine, but ensure Y": the point is made after the turn.
+    group = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
+    if group is None:
+        group = _group(sentence, starts, lexicon)
+    return Reading(sentence, group, tuple(cues), impact)
 
 
 def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
@@ -141,7 +151,7 @@ def _specific_change(sentence: str, lexicon: Lexicon) -> bool:
 
 def _specific_question(sentence: str) -> bool:
     """A question about this code ("What is the `treeStore`?", "Should we exclude X here?")."""
-    if not sentence.rstrip().endswith("?"):
+    if "?" not in sentence:
         return False
     return bool(NAMED_ELEMENT.search(sentence) or _POINTING_QUESTION.search(sentence))
 
