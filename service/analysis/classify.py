@@ -36,6 +36,8 @@ _POINTING_QUESTION = re.compile(
 )
 _CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
 _CONTRAST = re.compile(r"[,;]\s+(?:but|however|though|yet)\b,?\s*|\s+but\s+", re.IGNORECASE)
+READ_CHARS = 6000
+"""How much of one point is read for its kind, category and severity (its lead decides)."""
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table", "suggestion"})
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
 _KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem")
@@ -106,7 +108,7 @@ def _reading(sentence: str, matches: Iterable[tuple[str, int, int]], lexicon: Le
             after_turn.setdefault(group, start - turn)
     impact = starts.get("impact") == 0
     # "X is fine, but ensure Y": the point is made after the turn.
-    group = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
+    group: str | None = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
     if group is None:
         group = _group(sentence, starts, lexicon)
     return Reading(sentence, group, tuple(cues), impact)
@@ -158,7 +160,7 @@ def _specific_question(sentence: str) -> bool:
 
 def readings(segment: Segment, lexicon: Lexicon) -> list[Reading]:
     """Each sentence of a point, read; the phrase matcher passes over the text once."""
-    text = segment.text
+    text = segment.text[:READ_CHARS]
     spans = sentence_spans(text)
     if not spans:
         return []
@@ -188,14 +190,14 @@ def decide_kind(
     for reading in sentences_read:
         if reading.group:
             counts[reading.group] += 1
-    if counts["suggestion"] and NAMED_ELEMENT.search(segment.text):
+    if counts["suggestion"] and NAMED_ELEMENT.search(segment.text[:READ_CHARS]):
         # A suggestion in a point that names an element of this code is aimed at it.
         counts["problem"] += counts["suggestion"]
     if not any(counts.values()) and segment.title:
         group = sentence_group(segment.title, lexicon)
         if group:
             counts[group] += 1
-    if lexicon.nit_tag.match(segment.text) and counts["positive"] == 0:
+    if lexicon.nit_tag.match(segment.text[:80]) and counts["positive"] == 0:
         return Kind.FINDING
     if counts["problem"]:
         return Kind.FINDING
@@ -285,7 +287,7 @@ def decide_category(
         return taxonomy.get("quality-other")
     if best.id in scores or allowed:
         return best
-    text = f"{segment.title or ''} {segment.text}"
+    text = f"{segment.title or ''} {segment.text[:READ_CHARS]}"
     fallback = "security-other" if lexicon.security_generic.search(text) else "quality-other"
     return taxonomy.get(fallback)
 
@@ -297,7 +299,7 @@ def _stated_severity(segment: Segment, raw: str) -> Severity | None:
             parsed = parse_severity(value)
             if parsed is not None:
                 return parsed
-    return extract_severity(raw)
+    return extract_severity(raw[:READ_CHARS])
 
 
 def classify(segment: Segment, raw: str) -> Classification:
@@ -317,7 +319,7 @@ def classify(segment: Segment, raw: str) -> Classification:
         severity = stated_severity
     elif kind is Kind.FINDING:
         severity = (
-            Severity.LOW if lexicon.nit_tag.match(segment.text) else category.default_severity
+            Severity.LOW if lexicon.nit_tag.match(segment.text[:80]) else category.default_severity
         )
     else:
         severity = Severity.INFO

@@ -92,9 +92,9 @@ class Lexicon:
         A lead-in is one short sentence ending in a colon that names nothing in the code
         ("I found two issues:"); "Change `x` to:" introduces a concrete change instead.
         """
-        folded = " ".join(text.lower().split())
-        if folded.endswith(":") and len(folded.split()) <= 20 and "`" not in folded:
-            return True
+        folded = " ".join(text[:400].lower().split())
+        if len(text) <= 400 and folded.endswith(":") and len(folded.split()) <= 20:
+            return "`" not in folded
         return self.framing_paragraph.search(folded) is not None
 
 

@@ -42,6 +42,11 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _EVENT = re.compile(
     f"(?P<cr>\r)|(?P<zw>[{_ZERO_WIDTH}]+)|(?P<comment><!--)|(?P<moji>(?:{_MOJIBAKE})+)",
 )
+_EVENT_NO_MOJIBAKE = re.compile(f"(?P<cr>\r)|(?P<zw>[{_ZERO_WIDTH}]+)|(?P<comment><!--)")
+# The first character of any event: a plain character class, which the regex engine scans for
+# far faster than it tries the alternation above at every position.
+_TRIGGER = re.compile(f"[\r{_ZERO_WIDTH}<\xc2-\xf4]")
+_TRIGGER_NO_MOJIBAKE = re.compile(f"[\r{_ZERO_WIDTH}<]")
 _STRIP_ZERO_WIDTH = str.maketrans(dict.fromkeys(_ZERO_WIDTH))
 _COMMENT_END = "-->"
 
@@ -193,6 +198,10 @@ class _Builder:
         )
 
 
+MAX_REPAIRS = 2000
+"""Mojibake runs repaired per body; a real review has a handful."""
+
+
 def _repair_run(builder: _Builder, start: int, end: int) -> None:
     """Repair the mojibake run `body[start:end]` with ftfy, or keep it if ftfy changes nothing."""
     original = builder.body[start:end]
@@ -217,16 +226,27 @@ def normalize(body: str) -> NormalizedText:
     builder = _Builder(body)
     size = len(body)
     pos = 0
-    while pos < size:
-        match = _EVENT.search(body, pos)
-        if match is None:
+    repairs = 0
+    events, trigger = _EVENT, _TRIGGER
+    scan = 0  # where to look for the next event; everything before `pos` is already copied
+    while scan < size:
+        candidate = trigger.search(body, scan)
+        if candidate is None:
             break
+        match = events.match(body, candidate.start())
+        if match is None:
+            scan = candidate.start() + 1  # an accent, a lone "<": plain text
+            continue
         at = match.start()
         kind = match.lastgroup
         if kind == "moji":
             builder.copy(pos, at)
             _repair_run(builder, at, match.end())
-            pos = match.end()
+            repairs += 1
+            if repairs >= MAX_REPAIRS:
+                # Past the budget the rest is kept as written: bounded work on hostile input.
+                events, trigger = _EVENT_NO_MOJIBAKE, _TRIGGER_NO_MOJIBAKE
+            pos = scan = match.end()
             continue
         builder.copy(pos, at)
         if kind == "cr":
@@ -240,5 +260,6 @@ def normalize(body: str) -> NormalizedText:
             pos = size if close < 0 else close + len(_COMMENT_END)
         else:  # zero-width characters
             pos = match.end()
+        scan = pos
     builder.copy(pos, size)
     return builder.result()

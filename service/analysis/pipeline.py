@@ -18,7 +18,7 @@ from service.analysis.normalize import NormalizedText, normalize
 from service.analysis.segment import Segment, segment
 from service.analysis.verdict import decide, find_statements, stated_verdict
 
-MAX_ISSUES = 500
+MAX_ISSUES = 200
 
 
 def _issue(index: int, seg: Segment, normalized: NormalizedText) -> Issue:
@@ -72,7 +72,7 @@ def analyze(body: str, review_id: str | None = None) -> Analysis:
         issues,
         statement,
         normalized.encoding_repaired,
-        capped=len(document.segments) > MAX_ISSUES,
+        capped=document.capped or len(document.segments) > MAX_ISSUES,
     )
     evidence = (
         Evidence(statement.text, normalized.original_span(statement.start, statement.end))

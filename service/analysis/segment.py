@@ -69,12 +69,19 @@ class Document:
     unclosed_fence: bool
     last_block_is_list: bool = False
     structured: bool = False
+    capped: bool = False
+    """Only the head of a very long review was read for structure (see STRUCTURE_LINES)."""
 
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 
 _MAX_JSON_DEPTH = 64
+STRUCTURE_LINES = 3000
+STRUCTURE_CHARS = 128 * 1024
+"""Lines and characters of a review read for structure; the rest only for its closing verdict."""
+CLOSING_CHARS = 4000
+"""How much of the end of an over-long review is read for a closing verdict statement."""
 _LIST_MARKER = re.compile(r"\A[ \t]*(?:[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)](?=[ \t]))[ \t]+")
 _HEADING_MARKER = re.compile(r"\A[ \t]*#{1,6}[ \t]+")
 _QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t]?")
@@ -412,11 +419,11 @@ def _rstrip_to(text: str, start: int, stop: int) -> int:
 def _section_document(text: str) -> Document | None:
     """A whole review written as labelled sections ("Security type:", "Description:", ...)."""
     lexicon = load_lexicon()
+    lead = len(text) - len(text.lstrip())
+    if not lexicon.section_label.match(text, lead):
+        return None  # the sections form starts with its first label
     matches = list(lexicon.section_label.finditer(text))
     if len(matches) < 2:
-        return None
-    first = text[: matches[0].start()].strip()
-    if first:
         return None
     labels = [_label(m.group("label")) for m in matches]
     if not any(label in lexicon.type_fields for label in labels) and len(set(labels)) < 3:
@@ -665,7 +672,7 @@ class _Reader:
     def _too_slight(self, body: str) -> bool:
         """A paragraph of a word or three ("LGTM", "N/A") makes no point unless it names code
         or asks for a change ("Remove token", "s/passed/current")."""
-        if _words(body) >= 4:
+        if len(body) > 200 or _words(body) >= 4:
             return False
         return not (NAMED_ELEMENT.search(body) or "suggestion" in self.lexicon.kind.first(body))
 
@@ -674,7 +681,7 @@ class _Reader:
 
     def _verdict_only(self, body: str) -> bool:
         """A short paragraph that states the verdict ("LGTM from a security standpoint, ...")."""
-        if _words(body) > 30:
+        if len(body) > 600 or _words(body) > 30:
             return False
         return bool(self.lexicon.no_defects.search(body) or self.lexicon.defects_found.search(body))
 
@@ -720,6 +727,40 @@ class _Reader:
 
 
 def _markdown_document(text: str) -> Document:
+    """Read a markdown review; a very long one only up to the structure budget."""
+    if len(text) <= STRUCTURE_CHARS and text.count("\n", 0, STRUCTURE_CHARS) < STRUCTURE_LINES:
+        return _read_markdown(text)
+    # The markdown parser costs tens of microseconds a line; a review longer than the budget
+    # has more points than the answer can hold, so only its head is parsed and its end (where
+    # conclusions are) is kept as prose for the verdict.
+    limit = min(len(text), STRUCTURE_CHARS)
+    line_limit = _nth_newline(text, STRUCTURE_LINES)
+    if line_limit >= 0:
+        limit = min(limit, line_limit)
+    cut = text.rfind("\n", 0, limit)
+    head_end = cut if cut > 0 else limit
+    document = _read_markdown(text[:head_end])
+    tail_start = max(head_end, len(text) - CLOSING_CHARS)
+    closing = Prose(tail_start, len(text), _clean_block(text[tail_start:]))
+    return Document(
+        document.segments,
+        (*document.prose, closing),
+        True,
+        _unclosed_fence(text),
+        capped=True,
+    )
+
+
+def _nth_newline(text: str, count: int) -> int:
+    position = -1
+    for _ in range(count):
+        position = text.find("\n", position + 1)
+        if position < 0:
+            return -1
+    return position
+
+
+def _read_markdown(text: str) -> Document:
     lines = _Lines(text)
     tokens = _MD.parse(text)
     blocks = _blocks(tokens, lines)

@@ -22,6 +22,8 @@ _SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|\Z)")
 _WORD = re.compile(r"[A-Za-z']+")
 _CLOSED_ENDING = re.compile(r"""[.!?:;)\]}"'`*>|»”’…\-–—]\Z|[^\x00-\x7f]\Z""")
 _LEAD_WINDOW = 80
+HEDGE_WINDOW = 64 * 1024
+_MAX_STATEMENT = 1500  # a verdict is stated in a sentence, not in a page-long run-on
 _MARKUP = re.compile(r"\*\*|__|`")
 
 
@@ -68,7 +70,7 @@ def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> li
     found: list[Statement] = []
     for match in _SENTENCE.finditer(text, start, end):
         sentence = match.group().strip()
-        if not sentence:
+        if not sentence or len(sentence) > _MAX_STATEMENT:
             continue
         plain = _MARKUP.sub("", sentence)
         for verdict, pattern in (
@@ -122,7 +124,7 @@ def is_truncated(text: str, document: Document, lexicon: Lexicon) -> bool:
     if document.unclosed_fence:
         return True
     tail = text.rstrip()
-    if not tail or document.structured or _CLOSED_ENDING.search(tail):
+    if not tail or document.structured or _CLOSED_ENDING.search(tail[-1:]):
         return False
     words = _WORD.findall(tail[-2000:])
     if len(_WORD.findall(tail[:4000])) < 8 or not words:
@@ -131,6 +133,16 @@ def is_truncated(text: str, document: Document, lexicon: Lexicon) -> bool:
         return True
     last_paragraph = tail[tail.rfind("\n\n") + 1 :]
     return ". " in last_paragraph and len(_WORD.findall(last_paragraph)) >= 12
+
+
+def _hedged(text: str, lexicon: Lexicon) -> bool:
+    """Whether the review qualifies its conclusion; a very long one is read at its two ends."""
+    if len(text) > 2 * HEDGE_WINDOW:
+        return bool(
+            lexicon.hedged_phrases.finditer(text[:HEDGE_WINDOW])
+            or lexicon.hedged_phrases.finditer(text[-HEDGE_WINDOW:])
+        )
+    return bool(lexicon.hedged_phrases.finditer(text))
 
 
 def decide(
@@ -156,7 +168,7 @@ def decide(
         flags.append(Flag.CONTRADICTION)
     if stated is None:
         flags.append(Flag.NO_VERDICT_STATEMENT)
-    if lexicon.hedged_phrases.finditer(text):
+    if _hedged(text, lexicon):
         flags.append(Flag.HEDGED)
     if stated is not None and any(i.kind is Kind.FINDING and not i.security for i in issues):
         flags.append(Flag.OFF_TASK)
