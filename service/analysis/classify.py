@@ -108,10 +108,10 @@ def _reading(sentence: str, matches: Iterable[tuple[str, int, int]], lexicon: Le
             after_turn.setdefault(group, start - turn)
     impact = starts.get("impact") == 0
     # "X is fine, but ensure Y": the point is made after the turn.
-    group: str | None = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
-    if group is None:
-        group = _group(sentence, starts, lexicon)
-    return Reading(sentence, group, tuple(cues), impact)
+    kind_group = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
+    if kind_group is None:
+        kind_group = _group(sentence, starts, lexicon)
+    return Reading(sentence, kind_group, tuple(cues), impact)
 
 
 def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
