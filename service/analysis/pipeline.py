@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 from service.analysis.classify import classify
-from service.analysis.extract import extract_lines, extract_symbols
+from service.analysis.extract import (
+    MAX_CWES,
+    MAX_LINE_REFS,
+    MAX_SYMBOLS,
+    extract_lines,
+    extract_symbols,
+)
 from service.analysis.model import (
     Analysis,
     CategoryCount,
@@ -37,6 +43,15 @@ def _issue(index: int, seg: Segment, normalized: NormalizedText) -> Issue:
         lines=extract_lines(raw),
         symbols=extract_symbols(raw),
         span=normalized.original_span(seg.start, seg.end),
+    )
+
+
+def _full(issue: Issue) -> bool:
+    """Whether one of the issue's lists reached its cap (so the answer may be cut short)."""
+    return (
+        len(issue.lines) >= MAX_LINE_REFS
+        or len(issue.symbols) >= MAX_SYMBOLS
+        or len(issue.cwe) >= MAX_CWES
     )
 
 
@@ -72,7 +87,7 @@ def analyze(body: str, review_id: str | None = None) -> Analysis:
         issues,
         statement,
         normalized.encoding_repaired,
-        capped=document.capped or len(document.segments) > MAX_ISSUES,
+        capped=document.capped or len(document.segments) > MAX_ISSUES or any(map(_full, issues)),
     )
     evidence = (
         Evidence(statement.text, normalized.original_span(statement.start, statement.end))
