@@ -1,13 +1,18 @@
 """The `review-analyzer` command line: serve the API, analyse one review, evaluate corpora.
 
     review-analyzer serve [--host H] [--port P] [--workers N]
-    review-analyzer analyze FILE|- [--id ID]
+    review-analyzer analyze FILE|- [--id ID] [--format F] [--fail-on X] [--path P] [--commit C]
+                            [--source S]
     review-analyzer eval CORPUS... [--json] [--show-misses] [--min METRIC=VALUE]... [--jobs N]
 
 `eval --min` checks each corpus given on its own (not the combined `all` row) and skips a corpus
 that does not measure the metric; a metric that no corpus measures fails the check.
 
-Exit status: 0 success, 1 an `eval --min` bound not met, 2 a usage or input error.
+`analyze` prints the review in a format of `service.formats` (default json, the Analysis) and
+exits 1 when the verdict policy (`--fail-on`, default security) fails, so a CI job can gate on it.
+
+Exit status: 0 success, 1 an `eval --min` bound not met or the `analyze` policy failed, 2 a
+usage or input error.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, BinaryIO
 
 from service import __version__
 from service.analysis import analyze
-from service.api.schemas import dump_analysis
+from service.api.schemas import check_context_value
 from service.config import ConfigError, Settings
 from service.evaluation import (
     METRICS,
@@ -36,6 +41,8 @@ from service.evaluation import (
     run,
     score,
 )
+from service.formats import DEFAULT_FORMAT, FORMAT_CHOICES, ReviewContext, render, to_text
+from service.formats.policy import DEFAULT_FAIL_ON, EXIT_STATUS, FAIL_ON_CHOICES, FailOn
 
 PROG = "review-analyzer"
 GUNICORN_CONFIG = "python:service.gunicorn_conf"
@@ -67,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Turn free-text security code reviews into structured JSON.",
-        epilog="Exit status: 0 success, 1 an eval --min bound not met, 2 usage or input error.",
+        epilog="Exit status: 0 success, 1 an eval --min bound not met or the analyze policy "
+        "failed, 2 usage or input error.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -114,20 +122,52 @@ def serve_argv() -> list[str]:
 def _add_analyze(commands: Any) -> None:
     analyze_cmd = commands.add_parser(
         "analyze",
-        help="analyse one review body and print its Analysis JSON",
+        help="analyse one review body and print it in a format (exit 1 if the policy fails)",
         description="Analyse one review body (UTF-8, at most MAX_BODY_BYTES bytes) and print "
-        "its Analysis JSON, as POST /v1/analyze would answer.",
+        "it in FORMAT, as POST /v1/analyze?format=FORMAT would answer. Exit status 1 when the "
+        "verdict policy fails (GitHub REQUEST_CHANGES, Gerrit -1), 0 otherwise.",
     )
     analyze_cmd.add_argument("file", metavar="FILE", help="the review body; '-' reads stdin")
     analyze_cmd.add_argument("--id", dest="review_id", help="caller id echoed in the Analysis")
+    analyze_cmd.add_argument(
+        "--format",
+        default=DEFAULT_FORMAT,
+        choices=FORMAT_CHOICES,
+        help=f"output format (default {DEFAULT_FORMAT})",
+    )
+    analyze_cmd.add_argument(
+        "--fail-on",
+        default=DEFAULT_FAIL_ON.value,
+        choices=FAIL_ON_CHOICES,
+        help=f"what fails the policy (default {DEFAULT_FAIL_ON.value}): security defects, a "
+        "severity threshold, or any finding",
+    )
+    for name, what in (
+        ("path", "the file the review is about, relative to the repository root"),
+        ("commit", "the commit the review is about"),
+        ("source", "the tool or model that wrote the review"),
+    ):
+        analyze_cmd.add_argument(f"--{name}", type=_context_value(name), help=what)
     analyze_cmd.set_defaults(command=_cmd_analyze)
+
+
+def _context_value(name: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        try:
+            return check_context_value(name, value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     body = read_body(args.file, _settings().max_body_bytes)
-    analysis = dump_analysis(analyze(body, args.review_id))
-    print(json.dumps(analysis, indent=2, ensure_ascii=False))
-    return 0
+    context = ReviewContext(path=args.path, commit=args.commit, source=args.source)
+    rendered = render(analyze(body, args.review_id), args.format, context, FailOn(args.fail_on))
+    text = to_text(rendered, indent=2)
+    print(text, end="" if text.endswith("\n") else "\n")
+    return EXIT_STATUS[rendered.outcome]
 
 
 def read_body(source: str, limit: int) -> str:

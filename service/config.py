@@ -7,10 +7,18 @@ through the environment (the helm chart sets them from its values).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 MIB = 1024 * 1024
+MIN_API_KEY_LENGTH = 16
+# An API key is a bearer token: RFC 6750's b64token (base64, base64url, hex and the like).
+_API_KEY = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+DEFAULT_AUTH_EXEMPT_PATHS = ("/livez", "/readyz", "/metrics")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 class ConfigError(ValueError):
@@ -32,6 +40,10 @@ class Settings:
     max_batch_size: int = 100
     log_level: str = "INFO"
     metrics_dir: str | None = None
+    # Secrets: kept out of repr() so that logging or printing the settings never shows them.
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    auth_exempt_paths: tuple[str, ...] = DEFAULT_AUTH_EXEMPT_PATHS
+    ui_enabled: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -54,10 +66,25 @@ class Settings:
             max_batch_size=_int(env, "MAX_BATCH_SIZE", cls.max_batch_size, minimum=1),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            api_keys=_api_keys(env),
+            auth_exempt_paths=_paths(env, "AUTH_EXEMPT_PATHS", DEFAULT_AUTH_EXEMPT_PATHS),
+            ui_enabled=_bool(env, "UI_ENABLED", cls.ui_enabled),
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"LOG_LEVEL must be a logging level name, not {settings.log_level!r}")
         return settings
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
 def _int(
@@ -74,3 +101,41 @@ def _int(
         bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
         raise ConfigError(f"{name} must be {bounds}, not {value}")
     return value
+
+
+def _api_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """API keys from API_KEYS (comma-separated) and API_KEYS_FILE (one a line), deduplicated.
+
+    Error messages name a key by its position only: a key must never reach a log.
+    """
+    keys = [key.strip() for key in env.get("API_KEYS", "").split(",")]
+    path = env.get("API_KEYS_FILE", "").strip()
+    if path:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeError):
+            raise ConfigError(f"API_KEYS_FILE {path!r} is not a readable UTF-8 file") from None
+        file_keys = [line.strip() for line in lines if line.strip()]
+        if not file_keys:  # a mounted but empty file must not switch authentication off
+            raise ConfigError(f"API_KEYS_FILE {path!r} holds no API key")
+        keys.extend(file_keys)
+    keys = [key for key in keys if key]
+    for number, key in enumerate(keys, start=1):
+        if len(key) < MIN_API_KEY_LENGTH or not _API_KEY.fullmatch(key):
+            raise ConfigError(
+                f"API key #{number} must be at least {MIN_API_KEY_LENGTH} characters of "
+                "A-Z a-z 0-9 . _ ~ + / - (and trailing =)"
+            )
+    return tuple(dict.fromkeys(keys))
+
+
+def _paths(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of URL paths; unset means `default`, empty means none."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    paths = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    for path in paths:
+        if not path.startswith("/"):
+            raise ConfigError(f"{name} must list paths that start with '/', not {path!r}")
+    return paths

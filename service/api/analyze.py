@@ -1,4 +1,12 @@
-"""`POST /v1/analyze` and `POST /v1/analyze/batch`: request -> analyze() -> Analysis JSON."""
+"""`POST /v1/analyze` and `POST /v1/analyze/batch`: request -> analyze() -> Analysis, formatted.
+
+Both take the output options `format` (json by default; see `service.formats`) and `fail_on`
+(the verdict policy) as query parameters. Without `format`, an `Accept` header that prefers
+`application/sarif+json` or `text/markdown` picks that format; anything else answers JSON.
+A review's `path`, `commit` and `source` come from the JSON body; `/v1/analyze` also takes them
+as query parameters (for a raw text body the only way), a field of the JSON body winning over
+the query parameter of the same name.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +22,17 @@ from service.analysis.model import Analysis
 from service.analysis.pipeline import analyze
 from service.api.context import AppState, current_state
 from service.api.errors import ProblemError, bad_request, flatten_errors
-from service.api.schemas import BatchRequest, ReviewRequest, dump_analysis
+from service.api.schemas import BatchRequest, ReviewRequest, check_context_value, dump_analysis
+from service.formats import (
+    DEFAULT_FORMAT,
+    Rendered,
+    ReviewContext,
+    get_format,
+    render,
+    render_batch,
+    to_text,
+)
+from service.formats.policy import DEFAULT_FAIL_ON, FailOn, parse_fail_on
 
 bp = Blueprint("analyze", __name__)
 
@@ -22,31 +40,123 @@ JSON = "application/json"
 RAW_TEXT = frozenset({"text/plain", "text/markdown"})
 REVIEW_ID_HEADER = "X-Review-ID"
 _UTF8 = frozenset({"utf-8", "utf8"})
+OUTPUT_PARAMETERS = ("format", "fail_on")
+CONTEXT_PARAMETERS = ("path", "commit", "source")
+# Formats an Accept header can ask for (JSON first: it wins ties and `*/*`).
+_NEGOTIABLE = {JSON: DEFAULT_FORMAT, "application/sarif+json": "sarif", "text/markdown": "markdown"}
 
 
 @bp.post("/v1/analyze")
 def analyze_one() -> Response:
-    """Analyse one review: a JSON `{"body", "id"?}` or a raw text/plain or text/markdown body."""
+    """Analyse one review: a JSON `{"body", ...}` or a raw text/plain or text/markdown body."""
     state = current_state()
+    query = _query({*OUTPUT_PARAMETERS, *CONTEXT_PARAMETERS})
+    fmt, fail_on = _output_options(query)
+    context = _query_context(query)
     mimetype = _accepted_mimetype({JSON, *RAW_TEXT})
     if mimetype == JSON:
         review: ReviewRequest = _load(state.review_schema, _json_document())
     else:
         review = _raw_review()
     _check_body_size(state, review, "body")
-    return jsonify(dump_analysis(_analyse(state, review)))
+    analysis = _analyse(state, review)
+    if fmt == DEFAULT_FORMAT:
+        return _vary(jsonify(dump_analysis(analysis)))
+    merged = ReviewContext(
+        path=review.path or context["path"],
+        commit=review.commit or context["commit"],
+        source=review.source or context["source"],
+    )
+    return _respond(render(analysis, fmt, merged, fail_on))
 
 
 @bp.post("/v1/analyze/batch")
 def analyze_batch() -> Response:
     """Analyse 1 to MAX_BATCH_SIZE reviews; results come back in the order given."""
     state = current_state()
+    fmt, fail_on = _output_options(_query(set(OUTPUT_PARAMETERS)))
     _accepted_mimetype({JSON})
     batch: BatchRequest = _load(state.batch_schema, _json_document())
     for index, review in enumerate(batch.reviews):
         _check_body_size(state, review, f"reviews[{index}].body")
-    results = [dump_analysis(_analyse(state, review)) for review in batch.reviews]
-    return jsonify({"results": results})
+    analyses = [_analyse(state, review) for review in batch.reviews]
+    if fmt == DEFAULT_FORMAT:
+        return _vary(jsonify({"results": [dump_analysis(analysis) for analysis in analyses]}))
+    items = [(a, _context(r)) for a, r in zip(analyses, batch.reviews, strict=True)]
+    return _respond(render_batch(items, fmt, fail_on))
+
+
+def _query(allowed: set[str]) -> dict[str, str]:
+    """The query parameters, each at most once and all known; 400 otherwise."""
+    errors: dict[str, list[str]] = {}
+    query: dict[str, str] = {}
+    for name, values in request.args.lists():
+        if name not in allowed:
+            errors[name] = [f"Unknown query parameter; known: {', '.join(sorted(allowed))}."]
+        elif len(values) > 1:
+            errors[name] = ["Given more than once."]
+        else:
+            query[name] = values[0]
+    if errors:
+        raise _invalid_query(errors)
+    return query
+
+
+def _output_options(query: dict[str, str]) -> tuple[str, FailOn]:
+    """The output format (query, else Accept, else JSON) and the fail_on policy."""
+    errors: dict[str, list[str]] = {}
+    fmt = query.get("format")
+    if fmt is None:
+        best = request.accept_mimetypes.best_match(list(_NEGOTIABLE))
+        fmt = _NEGOTIABLE.get(best or JSON, DEFAULT_FORMAT)
+    else:
+        try:
+            fmt = get_format(fmt).name
+        except ValueError as exc:
+            errors["format"] = [str(exc)]
+    fail_on = DEFAULT_FAIL_ON
+    if "fail_on" in query:
+        try:
+            fail_on = parse_fail_on(query["fail_on"])
+        except ValueError as exc:
+            errors["fail_on"] = [str(exc)]
+    if errors:
+        raise _invalid_query(errors)
+    return fmt, fail_on
+
+
+def _invalid_query(errors: dict[str, list[str]]) -> ProblemError:
+    return bad_request("invalid_parameter", "The query parameters are invalid; see errors.", errors)
+
+
+def _query_context(query: dict[str, str]) -> dict[str, str | None]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str | None] = {}
+    for name in CONTEXT_PARAMETERS:
+        value = query.get(name)
+        if value is not None:
+            try:
+                check_context_value(name, value)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+        values[name] = value
+    if errors:
+        raise _invalid_query(errors)
+    return values
+
+
+def _context(review: ReviewRequest) -> ReviewContext:
+    return ReviewContext(path=review.path, commit=review.commit, source=review.source)
+
+
+def _respond(rendered: Rendered) -> Response:
+    return _vary(Response(to_text(rendered), content_type=rendered.media_type))
+
+
+def _vary(response: Response) -> Response:
+    # The format may follow the Accept header, so caches must key on it.
+    response.vary.add("Accept")
+    return response
 
 
 def _accepted_mimetype(accepted: set[str]) -> str:

@@ -11,6 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from service.analysis.taxonomy import load_taxonomy
 from service.api import analyze, health, meta
+from service.api.auth import register_auth
 from service.api.context import EXTENSION, AppState
 from service.api.errors import register_error_handlers
 from service.api.hooks import register_hooks
@@ -18,6 +19,7 @@ from service.api.schemas import BatchRequestSchema, ReviewRequestSchema
 from service.config import Settings
 from service.observability.logging import configure_logging
 from service.observability.metrics import Metrics
+from service.web import register_ui
 
 
 def create_app(
@@ -46,8 +48,11 @@ def create_app(
     )
     register_error_handlers(app)
     register_hooks(app)
+    register_auth(app, settings)  # after register_hooks: a 401 carries the request id
     for blueprint in (analyze.bp, health.bp, meta.bp):
         app.register_blueprint(blueprint)
+    if settings.ui_enabled:
+        register_ui(app, app.extensions[EXTENSION].openapi)
     return app
 
 

@@ -7,6 +7,7 @@ serialisation of an Analysis.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,10 +97,13 @@ def dump_analysis(analysis: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class ReviewRequest:
-    """One review to analyse, as the caller sent it."""
+    """One review to analyse, as the caller sent it, with what it is about."""
 
     body: str
     id: str | None = None
+    path: str | None = None  # the file the review is about
+    commit: str | None = None  # the commit it reviewed
+    source: str | None = None  # the tool or model that wrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,40 @@ def _encodable(value: str) -> None:
         raise ValidationError("Not valid Unicode text (contains a lone surrogate).") from None
 
 
+# Limits of the optional context fields (`path`, `commit`, `source`), in characters.
+CONTEXT_LIMITS = {"path": 4096, "commit": 256, "source": 256}
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_context_value(name: str, value: str) -> str:
+    """Return `value` if it is a usable `path`/`commit`/`source`; ValueError saying why not.
+
+    Shared by the API and the CLI: one line of text, not empty, within its limit.
+    """
+    limit = CONTEXT_LIMITS[name]
+    if value == "":
+        raise ValueError("Must not be empty.")
+    if len(value) > limit:
+        raise ValueError(f"Longer than {limit} characters.")
+    if _CONTROL_CHARACTER.search(value):
+        raise ValueError("Must not contain control characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Not valid Unicode text (contains a lone surrogate).") from None
+    return value
+
+
+def _context_field(name: str) -> fields.String:
+    def validate_value(value: str) -> None:
+        try:
+            check_context_value(name, value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    return fields.String(load_default=None, allow_none=True, validate=validate_value)
+
+
 class ReviewRequestSchema(Schema):
     """The JSON body of `POST /v1/analyze`, and each item of a batch."""
 
@@ -130,10 +168,19 @@ class ReviewRequestSchema(Schema):
         validate=[validate.Length(min=1, error="Must not be empty."), _encodable],
     )
     id = fields.String(load_default=None, allow_none=True, validate=_encodable)
+    path = _context_field("path")
+    commit = _context_field("commit")
+    source = _context_field("source")
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> ReviewRequest:
-        return ReviewRequest(body=data["body"], id=data["id"])
+        return ReviewRequest(
+            body=data["body"],
+            id=data["id"],
+            path=data["path"],
+            commit=data["commit"],
+            source=data["source"],
+        )
 
 
 class BatchRequestSchema(Schema):

@@ -16,7 +16,9 @@ from .support import problem
 SECRET = "db-password-hunter2"
 
 
-@pytest.mark.parametrize("path", ["/", "/v1", "/v1/analyze/", "/v2/analyze", "/static/x.css"])
+@pytest.mark.parametrize(
+    "path", ["/index.html", "/v1", "/v1/analyze/", "/v2/analyze", "/static/x.css"]
+)
 def test_unknown_path_is_404_problem(client: FlaskClient, path: str) -> None:
     body = problem(client.get(path), 404)
     assert body["code"] == "not_found"

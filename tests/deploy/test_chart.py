@@ -6,6 +6,7 @@ it these tests skip on a developer machine and fail in CI (CI=true).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -302,6 +303,17 @@ def test_config_values_become_settings(render: Render) -> None:
     assert settings.metrics_dir == env["PROMETHEUS_MULTIPROC_DIR"]
 
 
+def test_ui_pages_are_off_unless_enabled(
+    default_manifests: list[Manifest], all_manifests: list[Manifest], helm: Helm
+) -> None:
+    assert env_of(default_manifests)["UI_ENABLED"] == "false"
+    assert Settings.from_env(env_of(default_manifests)).ui_enabled is False
+    assert Settings.from_env(env_of(all_manifests)).ui_enabled is True
+    result = helm("template", RELEASE, str(CHART_DIR), "--set-string", "ui.enabled=yes")
+    assert result.returncode != 0  # the schema wants a boolean
+    assert "ui" in result.stderr
+
+
 def test_all_values_config_is_valid(all_manifests: list[Manifest]) -> None:
     settings = Settings.from_env(env_of(all_manifests))
     assert (settings.workers, settings.log_level, settings.max_batch_size) == (4, "DEBUG", 50)
@@ -516,3 +528,120 @@ def test_chart_readme_documents_every_value() -> None:
         if not any(leaf == key or leaf.startswith(key + ".") for leaf in leaves)
     }
     assert unknown == set()
+
+
+# --- API-key authentication (auth.*) ------------------------------------------------------------
+
+AUTH_FILE_ENV = "API_KEYS_FILE"
+AUTH_VALUES = CHART_DIR / "ci" / "auth-values.yaml"
+
+
+@pytest.fixture(scope="module")
+def auth_manifests(render: Render) -> list[Manifest]:
+    """The chart rendered with ci/auth-values.yaml (auth on, chart-managed Secret)."""
+    return render("--values", str(AUTH_VALUES))
+
+
+def test_auth_values_lint_and_validate(
+    helm: Helm, auth_manifests: list[Manifest], tmp_path: Path
+) -> None:
+    result = helm(
+        "lint",
+        "--strict",
+        str(CHART_DIR),
+        "--kube-version",
+        KUBERNETES_VERSION,
+        "--values",
+        str(AUTH_VALUES),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {m["kind"] for m in auth_manifests} == ALWAYS_KINDS | {"Secret"}
+    returncode, lines = _kubernetes_validate(tmp_path, auth_manifests)
+    assert returncode == 0, lines
+    passed = [line for line in lines if line.startswith("INFO") and " passed " in line]
+    assert len(passed) == len(auth_manifests)
+
+
+def _volume(manifests: list[Manifest], name: str) -> Manifest:
+    volumes: list[Manifest] = [v for v in pod_spec(manifests)["volumes"] if v["name"] == name]
+    assert len(volumes) == 1, volumes
+    return volumes[0]
+
+
+def test_auth_is_off_by_default(default_manifests: list[Manifest]) -> None:
+    env = env_of(default_manifests)
+    assert AUTH_FILE_ENV not in env
+    assert "API_KEYS" not in env
+    assert "Secret" not in {m["kind"] for m in default_manifests}
+    assert Settings.from_env(env).api_keys == ()
+
+
+def test_auth_keys_reach_the_service_as_a_mounted_secret_file(
+    auth_manifests: list[Manifest], tmp_path: Path
+) -> None:
+    secret = one(auth_manifests, "Secret")
+    env = env_of(auth_manifests)
+    volume = _volume(auth_manifests, "api-keys")["secret"]
+    assert volume["secretName"] == secret["metadata"]["name"]
+    assert volume["defaultMode"] == 0o440
+    [item] = volume["items"]
+    assert item["key"] in secret["data"]
+    [mount] = [m for m in container(auth_manifests)["volumeMounts"] if m["name"] == "api-keys"]
+    assert mount["readOnly"] is True
+    assert env[AUTH_FILE_ENV] == f"{mount['mountPath']}/{item['path']}"
+    # Never as an environment variable: env shows up in `kubectl describe` and crash dumps.
+    assert not any("valueFrom" in e for e in container(auth_manifests)["env"])
+    # What the kubelet would write into the mounted file is a valid configuration.
+    keys_file = tmp_path / "api-keys"
+    keys_file.write_bytes(base64.b64decode(secret["data"][item["key"]]))
+    settings = Settings.from_env({**env, AUTH_FILE_ENV: str(keys_file)})
+    values = yaml.safe_load(AUTH_VALUES.read_text(encoding="utf-8"))
+    assert settings.api_keys == tuple(values["auth"]["keys"])
+    assert settings.auth_exempt_paths == ("/livez", "/readyz", "/metrics")
+
+
+def test_auth_with_an_existing_secret(render: Render) -> None:
+    manifests = render(
+        "--set",
+        "auth.enabled=true",
+        "--set",
+        "auth.existingSecret=my-keys",
+        "--set",
+        "auth.existingSecretKey=keys.txt",
+    )
+    assert "Secret" not in {m["kind"] for m in manifests}
+    volume = _volume(manifests, "api-keys")["secret"]
+    assert volume["secretName"] == "my-keys"
+    assert volume["items"] == [{"key": "keys.txt", "path": "api-keys"}]
+    annotations = one(manifests, "Deployment")["spec"]["template"]["metadata"].get("annotations")
+    assert not any(k.startswith("checksum/") for k in annotations or {})
+
+
+def test_new_auth_keys_roll_the_pods(render: Render) -> None:
+    def checksum(key: str) -> str:
+        manifests = render("--set", "auth.enabled=true", "--set", f"auth.keys[0]={key}")
+        meta = one(manifests, "Deployment")["spec"]["template"]["metadata"]
+        value: str = meta["annotations"]["checksum/api-keys"]
+        return value
+
+    assert checksum("a" * 32) != checksum("b" * 32)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["auth.enabled=true"], "auth.keys or auth.existingSecret"),
+        (
+            ["auth.enabled=true", "auth.existingSecret=k", "auth.exemptPaths={/metrics}"],
+            "probe path",
+        ),
+        (["auth.enabled=true", "auth.keys[0]=too-short"], "auth"),
+        (["auth.enabled=true", "auth.keys[0]=has spaces in the key 0123"], "auth"),
+        (["auth.exemptPaths[0]=livez"], "auth"),
+    ],
+)
+def test_auth_misconfigurations_fail_the_render(helm: Helm, args: list[str], message: str) -> None:
+    sets = [part for arg in args for part in ("--set", arg)]
+    result = helm("template", RELEASE, str(CHART_DIR), *sets)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr

@@ -87,3 +87,28 @@ adds 10 seconds for gunicorn to reap its workers.
 {{- .Values.terminationGracePeriodSeconds }}
 {{- end }}
 {{- end }}
+
+{{/*
+API-key authentication (auth.*): the Secret that holds the keys, and the file they are mounted
+as. Fails the render when auth is on without keys, or when a probe path is not exempt (the
+kubelet sends no key, so a protected probe would restart every pod).
+*/}}
+{{- define "review-analyzer.authSecretName" -}}
+{{- if not (or .Values.auth.existingSecret .Values.auth.keys) }}
+{{- fail "auth.enabled needs auth.keys or auth.existingSecret" }}
+{{- end }}
+{{- range $probe := list .Values.probes.startup.path .Values.probes.liveness.path .Values.probes.readiness.path }}
+{{- if not (has $probe $.Values.auth.exemptPaths) }}
+{{- fail (printf "auth.exemptPaths must include the probe path %s" $probe) }}
+{{- end }}
+{{- end }}
+{{- default (printf "%s-api-keys" (include "review-analyzer.fullname" .)) .Values.auth.existingSecret }}
+{{- end }}
+
+{{- define "review-analyzer.authSecretKey" -}}
+{{- if .Values.auth.existingSecret }}{{ .Values.auth.existingSecretKey }}{{ else }}api-keys{{ end }}
+{{- end }}
+
+{{- define "review-analyzer.authMountPath" -}}
+/etc/review-analyzer/auth
+{{- end }}

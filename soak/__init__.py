@@ -1,0 +1,1 @@
+"""`make soak`: sustained load against real gunicorn (see soak/soak.py)."""

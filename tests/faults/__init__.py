@@ -1,0 +1,1 @@
+"""Fault tests against real gunicorn: kills, timeouts, SIGTERM under load."""
