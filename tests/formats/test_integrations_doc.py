@@ -1,6 +1,6 @@
-"""The copy-paste examples of docs/integrations.md run: CLI lines, the service request, YAML.
+"""The copy-paste examples of the README's "Review bots and CI" section run.
 
-Every `review-analyzer analyze` line of the document runs in a shell against a real review; the
+Every `review-analyzer analyze` line of the section runs in a shell against a real review; the
 `$ANALYZER_URL` request is replayed against the app; every YAML block parses.
 """
 
@@ -26,7 +26,8 @@ from service.api.app import create_app
 from service.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-DOC = REPO / "docs" / "integrations.md"
+DOC = REPO / "README.md"
+SECTION = "## Review bots and CI"
 CRAFTED = REPO / "tests" / "data" / "crafted.jsonl"
 CRAFTED_01_BODY = json.loads(CRAFTED.read_text("utf-8").splitlines()[0])["body"]
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -39,8 +40,16 @@ ENVIRONMENT = {
 }
 
 
-def blocks(language: str | None = None) -> list[str]:
+def section_text() -> str:
+    """The README's integration section: from its heading to the next top-level heading."""
     text = DOC.read_text("utf-8")
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + len(SECTION))
+    return text[start : end if end >= 0 else len(text)]
+
+
+def blocks(language: str | None = None) -> list[str]:
+    text = section_text()
     return [body for lang, body in _FENCE.findall(text) if language in (None, lang)]
 
 
