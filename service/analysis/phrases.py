@@ -116,6 +116,16 @@ def _compile(fragment: str) -> re.Pattern[str]:
     return re.compile(f"(?:{fragment}){tail}", re.IGNORECASE)
 
 
+def _compile_all(fragments: list[str]) -> re.Pattern[str]:
+    if len(fragments) == 1:
+        return _compile(fragments[0])
+    parts = []
+    for fragment in fragments:
+        tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
+        parts.append(f"(?:{fragment}){tail}")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
 def _fallback(fragments: list[str]) -> re.Pattern[str] | None:
     if not fragments:
         return None
@@ -172,6 +182,9 @@ class PhraseSet:
         self._fallback: dict[str, re.Pattern[str]] = {}
         self._anchored: dict[str, re.Pattern[str]] = {}
         self._cache: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        # Fragments filed under the same lead word and group are tried as one alternation.
+        exact: dict[tuple[str, str], list[str]] = defaultdict(list)
+        stems: dict[tuple[str, str], list[str]] = defaultdict(list)
         for group, fragments in groups.items():
             rest: list[str] = []
             anchored: list[str] = []
@@ -183,12 +196,8 @@ class PhraseSet:
                 if leads is None:
                     rest.append(fragment)
                     continue
-                pattern = _compile(fragment)
                 for lead in leads:
-                    if lead.stem:
-                        self._stems[lead.text[:_STEM_KEY]].append((lead.text, group, pattern))
-                    else:
-                        self._exact[lead.text].append((group, pattern))
+                    (stems if lead.stem else exact)[(lead.text, group)].append(fragment)
             compiled = _fallback(rest)
             if compiled is not None:
                 self._fallback[group] = compiled
@@ -200,6 +209,10 @@ class PhraseSet:
                     re.IGNORECASE,
                 )
 
+        for (word, group), fragments in exact.items():
+            self._exact[word].append((group, _compile_all(fragments)))
+        for (stem, group), fragments in stems.items():
+            self._stems[stem[:_STEM_KEY]].append((stem, group, _compile_all(fragments)))
         self._words = _trie_regex(
             self._exact, {stem for stems in self._stems.values() for stem, _, _ in stems}
         )
