@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from service.analysis.lexicon import load_lexicon
 from service.analysis.taxonomy import load_taxonomy
 from service.api import analyze, health, meta
 from service.api.auth import register_auth
@@ -38,7 +39,9 @@ def create_app(
     app.json = _json_provider(app)
     # `//v1/analyze` is a 404, not a redirect with an HTML body.
     app.url_map.merge_slashes = False
-    load_taxonomy()  # a broken taxonomy fails the boot, not the first request
+    # A broken taxonomy or lexicon fails the boot, and the first request pays no compile cost.
+    load_taxonomy()
+    load_lexicon()
     app.extensions[EXTENSION] = AppState(
         settings=settings,
         metrics=Metrics(settings.metrics_dir),
