@@ -86,6 +86,12 @@ _LIST_MARKER = re.compile(r"\A[ \t]*(?:[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)](?=[ \t]
 _HEADING_MARKER = re.compile(r"\A[ \t]*#{1,6}[ \t]+")
 _QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t]?")
 _EMPHASIS = re.compile(r"\*\*|__")
+_HTML_TAG = re.compile(
+    r"</?(?:img|a|p|br|div|span|details|summary|sub|sup|b|i|em|strong|picture|source|video|"
+    r"table|thead|tbody|tr|td|th|ul|ol|li|h[1-6]|hr|blockquote|kbd|code|pre|input|center)"
+    r"\b[^<>\n]{0,1000}>",
+    re.IGNORECASE,
+)
 _ITALIC_EDGE = re.compile(r"(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
 _NUMBERING = re.compile(r"(?:\d{1,3}[.):]|[IVX]{1,5}\.|[A-Za-z]\))[ \t]+")
 _BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z")
@@ -108,6 +114,8 @@ def _clean_line(line: str) -> str:
     line = _HEADING_MARKER.sub("", line, count=1)
     line = _LIST_MARKER.sub("", line, count=1)
     line = _EMPHASIS.sub("", line)
+    if "<" in line:
+        line = _HTML_TAG.sub("", line)  # bots' avatars and <details> wrappers are not text
     return line.strip()
 
 
