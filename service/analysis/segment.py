@@ -27,7 +27,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from service.analysis.lexicon import NAMED_ELEMENT, load_lexicon
+from service.analysis.lexicon import load_lexicon
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,7 @@ _LIST_MARKER = re.compile(r"\A[ \t]*(?:[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)](?=[ \t]
 _HEADING_MARKER = re.compile(r"\A[ \t]*#{1,6}[ \t]+")
 _QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t]?")
 _EMPHASIS = re.compile(r"\*\*|__")
+_CODE_TOKEN = re.compile(r"`|\w\(|\w\.\w|\w_\w")
 _HTML_TAG = re.compile(
     r"</?(?:img|a|p|br|div|span|details|summary|sub|sup|b|i|em|strong|picture|source|video|"
     r"table|thead|tbody|tr|td|th|ul|ol|li|h[1-6]|hr|blockquote|kbd|code|pre|input|center)"
@@ -682,7 +683,8 @@ class _Reader:
         or asks for a change ("Remove token", "s/passed/current")."""
         if len(body) > 200 or _words(body) >= 4:
             return False
-        return not (NAMED_ELEMENT.search(body) or "suggestion" in self.lexicon.kind.first(body))
+        # A bare capitalised word ("CodeRabbit" under a bot's avatar) is a signature, not code.
+        return not (_CODE_TOKEN.search(body) or "suggestion" in self.lexicon.kind.first(body))
 
     def _framing(self, body: str) -> bool:
         return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body)
