@@ -160,6 +160,11 @@ class _Builder:
         """Replace the one character at `position` by `char` (same offsets)."""
         self._extend_identity(position, char)
 
+    def substitute_range(self, start: int, text: str) -> None:
+        """Replace `body[start:start + len(text)]` by `text` of the same length (same offsets)."""
+        if text:
+            self._extend_identity(start, text)
+
     def replace(self, start: int, end: int, repl: str) -> None:
         """Replace `body[start:end]` by `repl`, keeping any common prefix and suffix exact."""
         original = self.body[start:end]
@@ -198,6 +203,9 @@ class _Builder:
         )
 
 
+MAX_EDITS = 5_000
+"""Line-ending fixes and removals done one by one; a real review needs at most thousands."""
+_LONE_CR = re.compile(r"\r(?!\n)")
 MAX_REPAIRS = 2000
 """Mojibake runs repaired per body; a real review has a handful."""
 
@@ -227,6 +235,7 @@ def normalize(body: str) -> NormalizedText:
     size = len(body)
     pos = 0
     repairs = 0
+    edits = 0
     events, trigger = _EVENT, _TRIGGER
     scan = 0  # where to look for the next event; everything before `pos` is already copied
     while scan < size:
@@ -249,6 +258,14 @@ def normalize(body: str) -> NormalizedText:
             pos = scan = match.end()
             continue
         builder.copy(pos, at)
+        edits += 1
+        if edits > MAX_EDITS:
+            # Past the budget the rest is normalised one for one: line endings become "\n" (a
+            # CR before a LF becomes a space), and zero-width characters and comments stay.
+            rest = _LONE_CR.sub("\n", body[at:]).replace("\r", " ")
+            builder.substitute_range(at, rest)
+            pos = size
+            break
         if kind == "cr":
             if at + 1 < size and body[at + 1] == "\n":
                 pos = at + 1  # drop the CR; the LF is kept as it is

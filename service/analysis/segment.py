@@ -17,6 +17,7 @@ Code fences are never split. Text outside the points (introductions, conclusions
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -86,6 +87,7 @@ _LIST_MARKER = re.compile(r"\A[ \t]*(?:[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)](?=[ \t]
 _HEADING_MARKER = re.compile(r"\A[ \t]*#{1,6}[ \t]+")
 _QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t]?")
 _EMPHASIS = re.compile(r"\*\*|__")
+_LABEL_SEPARATORS = re.compile(r"[\s_\-]+")
 _CODE_TOKEN = re.compile(r"`|\w\(|\w\.\w|\w_\w")
 _HTML_TAG = re.compile(
     r"</?(?:img|a|p|br|div|span|details|summary|sub|sup|b|i|em|strong|picture|source|video|"
@@ -265,7 +267,7 @@ def _fields_of(entry: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _label(key: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", key).strip().lower()
+    return _LABEL_SEPARATORS.sub(" ", key).strip().lower()
 
 
 def _record_segment(
@@ -363,6 +365,9 @@ def _json_value_span(source: str, offset: int, key: str) -> tuple[int, int]:
     return offset + at, offset + end
 
 
+MAX_YAML_CHARS = 64 * 1024
+"""A YAML answer is a few keys; PyYAML is slow, so a longer fence is read as markdown."""
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:yaml|yml)[ \t]*\n", re.M | re.I)
 
 
@@ -373,10 +378,10 @@ def _yaml_document(text: str) -> Document | None:
     close = text.find("\n```", match.end() - 1)
     end = close if close >= 0 else len(text)
     source = text[match.end() : end]
-    if not _is_the_answer(text, source):
+    if not _is_the_answer(text, source) or len(source) > MAX_YAML_CHARS:
         return None
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         return None
     if not isinstance(data, dict):
@@ -425,13 +430,17 @@ def _rstrip_to(text: str, start: int, stop: int) -> int:
     return stop
 
 
+MAX_SECTIONS = 64
+"""Labelled sections read from a sectioned answer (one point has a handful)."""
+
+
 def _section_document(text: str) -> Document | None:
     """A whole review written as labelled sections ("Security type:", "Description:", ...)."""
     lexicon = load_lexicon()
     lead = len(text) - len(text.lstrip())
     if not lexicon.section_label.match(text, lead):
         return None  # the sections form starts with its first label
-    matches = list(lexicon.section_label.finditer(text))
+    matches = list(itertools.islice(lexicon.section_label.finditer(text), MAX_SECTIONS))
     if len(matches) < 2:
         return None
     labels = [_label(m.group("label")) for m in matches]
@@ -439,7 +448,8 @@ def _section_document(text: str) -> Document | None:
         return None
     fields: list[tuple[str, str]] = []
     for index, match in enumerate(matches):
-        stop = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        last = min(len(text), match.end() + STRUCTURE_CHARS)
+        stop = matches[index + 1].start() if index + 1 < len(matches) else last
         value = text[match.end() : stop].strip()
         fields.append((_label(match.group("label")), _clean_block(value).replace("\n", " ")))
     kind_value = next((v for k, v in fields if k in lexicon.type_fields), None)
