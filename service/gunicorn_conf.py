@@ -21,10 +21,12 @@ Everything comes from `Settings.from_env()`. The hooks below do three jobs:
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import signal
 import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -54,6 +56,9 @@ accesslog = None
 errorlog = "-"
 loglevel = _SETTINGS.log_level.lower()
 logconfig_dict = gunicorn_logconfig(_SETTINGS.log_level)
+
+
+_MAX_DETAIL = 200
 
 
 def on_starting(server: Any) -> None:
@@ -126,8 +131,35 @@ def _drain_on_sigterm(directory: str, seconds: float) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Make this worker's /readyz answer 503 as soon as it is told to stop."""
+    """Make this worker's /readyz answer 503 as soon as it is told to stop, and its own error
+    answers (malformed HTTP, a request killed by the timeout) problem+json like the app's."""
     chain_signal_handler(signal.SIGTERM, readiness.begin_shutdown, restart_syscalls=True)
+    from gunicorn import util  # imported late: the arbiter never needs it
+
+    util.write_error = write_problem  # gunicorn's workers answer errors through this function
+
+
+def write_problem(sock: Any, status: int, reason: str, detail: str) -> None:
+    """Write gunicorn's own error answer as application/problem+json instead of an HTML page."""
+    from gunicorn import util
+
+    request_id = uuid.uuid4().hex
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": reason,
+            "status": status,
+            "detail": detail[:_MAX_DETAIL],
+            "request_id": request_id,
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n"
+        f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
+        f"X-Request-ID: {request_id}\r\n\r\n"
+    ).encode("latin-1")
+    util.write_nonblock(sock, head + body)
 
 
 def child_exit(server: Any, worker: Any) -> None:

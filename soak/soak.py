@@ -51,13 +51,15 @@ class Results:
 
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (sent at, latency)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, latency: float, error: str | None) -> None:
+    def record(self, latency: float, error: str | None, sent_at: float = 0.0) -> None:
         """Add one request's outcome."""
         with self.lock:
             if error is None:
                 self.latencies.append(latency)
+                self.timeline.append((sent_at, latency))
             else:
                 self.errors.append(error)
 
@@ -111,10 +113,16 @@ def closed_loop(port: int, payloads: list[bytes], clients: int, seconds: float) 
     return results
 
 
-def open_loop(port: int, payloads: list[bytes], rate: float, seconds: float) -> Results:
-    """Requests at a fixed `rate` per second for `seconds`, latency counted from schedule."""
+def open_loop(
+    port: int, payloads: list[bytes], rate: float, seconds: float, senders: int
+) -> Results:
+    """Requests at a fixed `rate` per second for `seconds`, latency counted from schedule.
+
+    `senders` threads share the schedule. A few more than the server has workers are enough:
+    a sender that falls behind sends at once, and its latency still counts from the scheduled
+    time, while many more threads would only cost the machine CPU the server needs.
+    """
     results = Results()
-    senders = max(8, min(64, int(rate * 0.25) + 1))  # enough to absorb a quarter-second stall
     start = time.monotonic() + 0.2
     total = int(rate * seconds)
 
@@ -125,7 +133,7 @@ def open_loop(port: int, payloads: list[bytes], rate: float, seconds: float) -> 
             if delay > 0:
                 time.sleep(delay)
             error = post(port, payloads[n % len(payloads)])
-            results.record(time.monotonic() - scheduled, error)
+            results.record(time.monotonic() - scheduled, error, scheduled - start)
 
     run_threads(sender, senders)
     return results
@@ -270,6 +278,14 @@ def report(
             for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999))
         )
         print(f"latency (ms)    {quantiles}  max {1000 * latencies[-1]:.1f}")
+    window = 10.0
+    for first in range(0, int(args.duration), int(window)):
+        part = sorted(lat for at, lat in soak.timeline if first <= at < first + window)
+        if part:
+            print(
+                f"  {first:>3}-{first + window:<3.0f}s     {len(part) / window:6.1f} req/s"
+                f"  p50 {1000 * percentile(part, 0.5):.1f}  p99 {1000 * percentile(part, 0.99):.1f}"
+            )
     grown = []
     for pid, before in rss_before.items():
         after = rss_after.get(pid)
@@ -326,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         before_soak = scraped_count(port)
         rate = args.fraction * capacity
         print(f"soaking at {rate:.1f} req/s for {args.duration:.0f} s ...", flush=True)
-        soak = open_loop(port, payloads, rate, args.duration)
+        soak = open_loop(port, payloads, rate, args.duration, args.clients + 2)
         time.sleep(1.0)
         pids_after = workers(process.pid)
         rss_after = {pid: rss(pid) for pid in pids_after}

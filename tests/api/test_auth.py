@@ -7,6 +7,7 @@ import logging
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -318,3 +319,17 @@ def test_exempt_paths_from_env() -> None:
     assert Settings.from_env({"AUTH_EXEMPT_PATHS": ""}).auth_exempt_paths == ()
     with pytest.raises(ConfigError, match="AUTH_EXEMPT_PATHS"):
         Settings.from_env({"AUTH_EXEMPT_PATHS": "livez"})
+
+
+def test_openapi_documents_401_and_the_key_schemes(openapi_document: dict[str, Any]) -> None:
+    # Exemptions are configurable, so any operation may answer 401.
+    for path, item in openapi_document["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
+                assert "401" in operation["responses"], (method, path)
+    schemes = openapi_document["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= schemes["bearerApiKey"].items()
+    assert {"type": "apiKey", "in": "header", "name": "X-API-Key"}.items() <= schemes[
+        "headerApiKey"
+    ].items()
+    assert {} in openapi_document["security"]  # optional: off unless keys are configured

@@ -115,15 +115,23 @@ def test_no_server_version_banner(server: Gunicorn) -> None:
         b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % n for n in range(60)) + b"\r\n",
     ],
 )
-def test_gunicorns_own_errors_show_no_version(server: Gunicorn, raw: bytes) -> None:
+def test_gunicorns_own_errors_are_problem_json_without_a_version(
+    server: Gunicorn, raw: bytes
+) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
         connection.sendall(raw)
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
-    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
-    assert re.match(r"HTTP/1\.[01] 4\d\d ", head), head
+    head, _, body = answer.partition(b"\r\n\r\n")
+    head_text = head.decode("latin-1")
+    assert re.match(r"HTTP/1\.[01] 4\d\d ", head_text), head_text
     assert not re.search(r"gunicorn/\d|\d+\.\d+\.\d+", answer.decode("latin-1")), answer[:500]
+    assert "content-type: application/problem+json" in head_text.lower()
+    problem = json.loads(body)
+    assert problem["status"] == int(head_text.split()[1])
+    assert re.fullmatch(r"[0-9a-f]{32}", problem["request_id"])
+    assert f"x-request-id: {problem['request_id']}" in head_text.lower()
 
 
 # --- SIGTERM under load -------------------------------------------------------------------------
