@@ -87,6 +87,7 @@ _LIST_MARKER = re.compile(r"\A[ \t]*(?:[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)](?=[ \t]
 _HEADING_MARKER = re.compile(r"\A[ \t]*#{1,6}[ \t]+")
 _QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t]?")
 _EMPHASIS = re.compile(r"\*\*|__")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _LABEL_SEPARATORS = re.compile(r"[\s_\-]+")
 _CODE_TOKEN = re.compile(r"`|\w\(|\w\.\w|\w_\w")
 _HTML_TAG = re.compile(
@@ -119,6 +120,7 @@ def _clean_line(line: str) -> str:
     line = _EMPHASIS.sub("", line)
     if "<" in line:
         line = _HTML_TAG.sub("", line)  # bots' avatars and <details> wrappers are not text
+    line = _CONTROL.sub("", line)  # control characters carry no meaning and bloat JSON six-fold
     return line.strip()
 
 

@@ -22,7 +22,13 @@ from service.analysis.model import Analysis
 from service.analysis.pipeline import analyze
 from service.api.context import AppState, current_state
 from service.api.errors import ProblemError, bad_request, flatten_errors
-from service.api.schemas import BatchRequest, ReviewRequest, check_context_value, dump_analysis
+from service.api.schemas import (
+    MAX_ID_LENGTH,
+    BatchRequest,
+    ReviewRequest,
+    check_context_value,
+    dump_analysis,
+)
 from service.formats import (
     DEFAULT_FORMAT,
     Rendered,
@@ -54,10 +60,11 @@ def analyze_one() -> Response:
     fmt, fail_on = _output_options(query)
     context = _query_context(query)
     mimetype = _accepted_mimetype({JSON, *RAW_TEXT})
+    header_id = _review_id_header()  # checked whatever the body: a bad header is a bad request
     if mimetype == JSON:
         review: ReviewRequest = _load(state.review_schema, _json_document())
     else:
-        review = _raw_review()
+        review = _raw_review(header_id)
     _check_body_size(state, review, "body")
     analysis = _analyse(state, review)
     if fmt == DEFAULT_FORMAT:
@@ -219,13 +226,13 @@ def _load(schema: Schema, document: Any) -> Any:
         ) from None
 
 
-def _raw_review() -> ReviewRequest:
+def _raw_review(review_id: str | None) -> ReviewRequest:
     body = _utf8(_request_body(), "body")
     if body == "":
         raise bad_request(
             "invalid_request", "The review body is empty.", {"body": ["Must not be empty."]}
         )
-    return ReviewRequest(body=body, id=_review_id_header())
+    return ReviewRequest(body=body, id=review_id)
 
 
 def _review_id_header() -> str | None:
@@ -234,13 +241,20 @@ def _review_id_header() -> str | None:
         return None
     try:
         # WSGI hands header bytes over as latin-1; callers send UTF-8.
-        return raw.strip().encode("latin-1").decode("utf-8")
+        value = raw.strip().encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         raise bad_request(
             "invalid_request",
             f"The {REVIEW_ID_HEADER} header is not valid UTF-8.",
             {REVIEW_ID_HEADER: ["Not valid UTF-8."]},
         ) from None
+    if len(value) > MAX_ID_LENGTH:
+        raise bad_request(
+            "invalid_request",
+            f"The {REVIEW_ID_HEADER} header is longer than {MAX_ID_LENGTH} characters.",
+            {REVIEW_ID_HEADER: [f"Longer than maximum length {MAX_ID_LENGTH}."]},
+        )
+    return value
 
 
 def _check_body_size(state: AppState, review: ReviewRequest, field: str) -> None:

@@ -62,4 +62,5 @@ def create_app(
 def _json_provider(app: Flask) -> DefaultJSONProvider:
     provider = DefaultJSONProvider(app)
     provider.sort_keys = False  # keep the contract's field order
+    provider.ensure_ascii = False  # UTF-8 as is: escaping would triple non-ASCII review text
     return provider

@@ -155,6 +155,10 @@ def _context_field(name: str) -> fields.String:
     return fields.String(load_default=None, allow_none=True, validate=validate_value)
 
 
+MAX_ID_LENGTH = 256
+"""A caller's review id is echoed back; it is a name, not a document."""
+
+
 class ReviewRequestSchema(Schema):
     """The JSON body of `POST /v1/analyze`, and each item of a batch."""
 
@@ -167,7 +171,11 @@ class ReviewRequestSchema(Schema):
         required=True,
         validate=[validate.Length(min=1, error="Must not be empty."), _encodable],
     )
-    id = fields.String(load_default=None, allow_none=True, validate=_encodable)
+    id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=MAX_ID_LENGTH), _encodable],
+    )
     path = _context_field("path")
     commit = _context_field("commit")
     source = _context_field("source")

@@ -133,7 +133,9 @@ def test_analyses_are_not_cached(client: FlaskClient) -> None:
 def test_invalid_json_fields_are_400_keyed_by_field(
     client: FlaskClient, document: dict[str, Any], field: str
 ) -> None:
-    response = client.post("/v1/analyze", json=document)
+    # Sent as ASCII JSON, as most clients do: a lone surrogate then arrives as a \\ud800 escape.
+    data = json.dumps(document)
+    response = client.post("/v1/analyze", data=data, content_type="application/json")
     body = problem(response, 400)
     assert body["code"] == "invalid_request"
     assert list(body["errors"]) == [field]

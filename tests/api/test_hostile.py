@@ -313,3 +313,25 @@ def test_hostile_request_ids_are_replaced(client: FlaskClient, header: str) -> N
     assert response.headers["X-Request-ID"] != header
     assert len(response.headers["X-Request-ID"]) == 32
     assert "X-Injected" not in response.headers
+
+
+def test_a_review_id_is_a_name_not_a_document(client: FlaskClient) -> None:
+    long_id = "r" * 257
+    reply = client.post("/v1/analyze", json={"body": "LGTM", "id": long_id})
+    assert reply.status_code == 400
+    assert "id" in reply.get_json()["errors"]
+    reply = client.post(
+        "/v1/analyze",
+        data="LGTM",
+        headers={"Content-Type": "text/plain", "X-Review-ID": long_id},
+    )
+    assert reply.status_code == 400
+    assert client.post("/v1/analyze", json={"body": "LGTM", "id": "r" * 256}).status_code == 200
+
+
+def test_non_ascii_and_control_characters_do_not_bloat_the_answer(client: FlaskClient) -> None:
+    body = "- `f()` is never used: " + ("é\x01" * 20_000)
+    reply = client.post("/v1/analyze", json={"body": body})
+    assert reply.status_code == 200
+    assert len(reply.data) < 3 * len(body.encode("utf-8"))
+    assert "\\u0001" not in reply.get_data(as_text=True)
