@@ -27,6 +27,9 @@ from service.config import Settings
 REALM = "review-analyzer"
 CHALLENGE = f'Bearer realm="{REALM}"'
 API_KEY_HEADER = "X-API-Key"
+# With the UI on, its pages, their static assets and the OpenAPI document they render are public
+# files (a browser cannot send a key when it opens a page); the page's API calls send the key.
+_PUBLIC_PAGES = frozenset({"web.playground", "web.docs", "static", "meta.openapi"})
 _MISSING = f"An API key is required: send `Authorization: Bearer <key>` or `{API_KEY_HEADER}`."
 _INVALID = "The API key is not valid."
 
@@ -35,19 +38,21 @@ def register_auth(app: Flask, settings: Settings) -> None:
     """Require an API key on every non-exempt path of `app`, if `settings` has any keys."""
     if not settings.api_keys:
         return
+    public = _PUBLIC_PAGES if settings.ui_enabled else frozenset()
     app.before_request(
         _authenticator(
             tuple(_digest(key) for key in settings.api_keys),
             frozenset(settings.auth_exempt_paths),
+            public,
         )
     )
 
 
 def _authenticator(
-    digests: tuple[bytes, ...], exempt: frozenset[str]
+    digests: tuple[bytes, ...], exempt: frozenset[str], public: frozenset[str]
 ) -> Callable[[], Response | None]:
     def authenticate() -> Response | None:
-        if request.path in exempt:
+        if request.path in exempt or request.endpoint in public:
             return None
         presented = _presented_keys()
         # Check every presented key (at most two): no short cut that would tell them apart.

@@ -45,8 +45,8 @@ def _app(**overrides: object) -> Iterator[Flask]:
 
 @pytest.fixture
 def secured_app() -> Iterator[Flask]:
-    """An app with three API keys configured."""
-    yield from _app()
+    """An app with three API keys configured (and no UI, whose pages are public)."""
+    yield from _app(ui_enabled=False)
 
 
 @pytest.fixture
@@ -333,3 +333,15 @@ def test_openapi_documents_401_and_the_key_schemes(openapi_document: dict[str, A
         "headerApiKey"
     ].items()
     assert {} in openapi_document["security"]  # optional: off unless keys are configured
+
+
+def test_with_the_ui_on_its_pages_and_document_are_public_and_the_api_is_not() -> None:
+    for app in _app(ui_enabled=True):
+        client = app.test_client()
+        for path in ("/", "/docs", "/openapi.yaml", "/static/site.css"):
+            reply = client.get(path)
+            assert reply.status_code == 200, path
+            reply.close()  # a static file is streamed from disk
+        assert client.post("/v1/analyze", json=REVIEW).status_code == 401
+        assert client.get("/v1/taxonomy").status_code == 401
+        assert client.get("/nowhere").status_code == 401
