@@ -78,6 +78,8 @@ class Document:
 # Shared helpers
 
 _MAX_JSON_DEPTH = 64
+# A JSON string (its two alternatives are disjoint, so matching stays linear) or a bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
 STRUCTURE_LINES = 3000
 STRUCTURE_CHARS = 128 * 1024
 """Lines and characters of a review read for structure; the rest only for its closing verdict."""
@@ -196,52 +198,36 @@ def _is_the_answer(text: str, fenced: str) -> bool:
     return outside <= max(300, len(text) // 5)
 
 
+def _brackets(source: str) -> Iterator[tuple[str, int]]:
+    """The structural brackets of JSON text and their offsets, skipping string contents."""
+    for match in _JSON_TOKEN.finditer(source):
+        token = match.group()
+        if token[0] != '"':
+            yield token, match.start()
+
+
 def _depth_ok(source: str) -> bool:
     depth = 0
-    in_string = False
-    escaped = False
-    for char in source:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
+    for bracket, _ in _brackets(source):
+        if bracket in "{[":
             depth += 1
             if depth > _MAX_JSON_DEPTH:
                 return False
-        elif char in "}]":
+        else:
             depth -= 1
     return True
 
 
 def _object_spans(source: str, offset: int) -> Iterator[tuple[int, int, int]]:
-    """Yield (depth, start, end) of every JSON object in `source` (string-aware, linear)."""
+    """Yield (depth, start, end) of every JSON object that is an element of an array."""
     stack: list[tuple[str, int]] = []
-    in_string = False
-    escaped = False
-    for index, char in enumerate(source):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            stack.append((char, index))
-        elif char in "}]" and stack:
+    for bracket, index in _brackets(source):
+        if bracket in "{[":
+            stack.append((bracket, index))
+        elif stack:
             opener, start = stack.pop()
-            if opener == "{":
-                parent = stack[-1][0] if stack else ""
-                if parent == "[":
-                    yield len(stack), offset + start, offset + index + 1
+            if opener == "{" and stack and stack[-1][0] == "[":
+                yield len(stack), offset + start, offset + index + 1
 
 
 def _scalar(value: Any) -> str | None:
