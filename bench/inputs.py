@@ -179,6 +179,10 @@ def _one_line(size: int, normal: str) -> str:
     return normal.replace("\r", " ").replace("\n", " ")
 
 
+def _crlf(size: int, normal: str) -> str:
+    return fit_bytes(normal.replace("\n", "\r\n"), size)
+
+
 def _open_fence(size: int, normal: str) -> str:
     return fit_bytes("```python\n" + normal, size)
 
@@ -232,6 +236,7 @@ WORST_CASES: tuple[Family, ...] = (
     Family("mojibake_run", "one mojibake run `Ã¢â‚¬â„¢`", _repeat("Ã¢â‚¬â„¢")),
     Family("zero_width", "`a` + zero-width space", _repeat("a\u200b")),
     Family("lone_cr", "`a` + lone CR", _repeat("a\r")),
+    Family("crlf", "real reviews with CRLF line ends", _crlf),
     Family("blank_lines", "newline run", _repeat("\n")),
     Family("spaces", "space run", _repeat(" ")),
     Family("table_rows", "table rows", _prefixed(_TABLE_HEAD, "| x | 1 |\n")),
