@@ -65,6 +65,7 @@ class Lexicon:
     no_defects: re.Pattern[str]
     defects_found: re.Pattern[str]
     not_a_verdict: re.Pattern[str]
+    verdict_triggers: tuple[str, ...]
     scoped_objects: re.Pattern[str]
     hedged: re.Pattern[str]
     hedged_phrases: PhraseSet
@@ -75,6 +76,11 @@ class Lexicon:
     """Kind groups, category cues ("category:weight") and impact openers in one pass."""
     security_generic: re.Pattern[str]
     impact: re.Pattern[str]
+
+    def may_state_verdict(self, text: str) -> bool:
+        """Whether `text` holds a word every verdict statement needs (a cheap pre-check)."""
+        lowered = text.lower()
+        return any(word in lowered for word in self.verdict_triggers)
 
     def is_framing_title(self, title: str) -> bool:
         """Whether a heading names an introduction, summary or conclusion, not a point."""
@@ -173,6 +179,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         no_defects=phrase_pattern(verdict["no_defects"]),
         defects_found=phrase_pattern(verdict["defects_found"]),
         not_a_verdict=phrase_pattern(verdict["not_a_verdict"]),
+        verdict_triggers=tuple(str(w) for w in verdict["trigger_words"]),
         scoped_objects=phrase_pattern(verdict["scoped_no_defect_objects"]),
         hedged=phrase_pattern(doc["hedged"]),
         hedged_phrases=PhraseSet({"hedged": [str(f) for f in doc["hedged"]]}),

@@ -689,7 +689,7 @@ class _Reader:
 
     def _verdict_only(self, body: str) -> bool:
         """A short paragraph that states the verdict ("LGTM from a security standpoint, ...")."""
-        if len(body) > 600 or _words(body) > 30:
+        if len(body) > 600 or _words(body) > 30 or not self.lexicon.may_state_verdict(body):
             return False
         return bool(self.lexicon.no_defects.search(body) or self.lexicon.defects_found.search(body))
 

@@ -72,6 +72,8 @@ def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> li
         sentence = match.group().strip()
         if not sentence or len(sentence) > _MAX_STATEMENT:
             continue
+        if not lexicon.may_state_verdict(sentence):
+            continue
         plain = _MARKUP.sub("", sentence)
         for verdict, pattern in (
             (Verdict.NO_DEFECTS, lexicon.no_defects),

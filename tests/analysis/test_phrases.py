@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 import pytest
+import yaml
 
 from service.analysis.lexicon import load_lexicon, phrase_pattern
 from service.analysis.phrases import PhraseSet, leading_words
@@ -77,3 +79,13 @@ def test_every_lexicon_pattern_is_free_of_nested_quantifiers() -> None:
 )
 def test_a_word_that_may_run_on_is_a_stem(fragment: str, text: str) -> None:
     assert [s for _, s, _ in PhraseSet({"g": [fragment]}).finditer(text)] == [0]
+
+
+def test_every_verdict_phrase_holds_a_trigger_word() -> None:
+    doc = yaml.safe_load(
+        resources.files("service.analysis").joinpath("data/lexicon.yaml").read_text("utf-8")
+    )
+    triggers = doc["verdict"]["trigger_words"]
+    for group in ("no_defects", "defects_found"):
+        for fragment in doc["verdict"][group]:
+            assert any(word in fragment for word in triggers), fragment
