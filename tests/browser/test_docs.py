@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
+from support.gunicorn import REPO_ROOT
 
-from .support import REPO_ROOT, Watched
+from .support import Watched
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.gunicorn import REPO_ROOT
 
-from .support import REPO_ROOT, Server, Watched
+from .support import Server, Watched
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Helpers for the deploy tests: read the Dockerfile, run its CMD locally, talk HTTP to it.
+"""Helpers for the deploy tests: read the Dockerfile and run its CMD locally.
 
 There is no container engine on the test machines, so the image's contract is checked by
 running the exact exec-form `CMD` of the Dockerfile's final stage with the final stage's `ENV`,
@@ -9,29 +9,20 @@ replaced by temporary directories.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import shlex
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from support.gunicorn import REPO_ROOT, VENV_BIN, Server, free_port
+
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 CHART_DIR = REPO_ROOT / "helm" / "review-analyzer"
-# The bin directory of the virtualenv running the tests (.venv/bin under `make test`).
-VENV_BIN = Path(sys.executable).parent
-# Generous: a loaded 2-core CI machine boots gunicorn and its workers slowly.
-STARTUP_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -90,74 +81,6 @@ def image_env(instructions: list[Instruction]) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    """Return a TCP port that is free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def http_request(
-    port: int,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: Mapping[str, str] | None = None,
-    timeout: float = 10.0,
-) -> tuple[int, dict[str, str], bytes]:
-    """Send one request on a fresh connection to 127.0.0.1:port; return status, headers, body."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=dict(headers or {}))
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
-
-
-@dataclass
-class Server:
-    """The image's CMD running locally, with its output in a log file."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    env: dict[str, str]
-    log_path: Path
-    workdir: Path
-    _log: IO[bytes] = field(repr=False)
-
-    def log_tail(self, lines: int = 40) -> str:
-        """Return the last lines the server printed, for assertion messages."""
-        self._log.flush()
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
-        """Wait until GET /readyz answers 200; fail with the server's log otherwise."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(
-                    f"server exited with {self.process.returncode} before it was ready:\n"
-                    + self.log_tail()
-                )
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if http_request(self.port, "GET", "/readyz", timeout=2.0)[0] == 200:
-                    return
-            time.sleep(0.1)
-        raise AssertionError(f"/readyz did not answer 200 within {timeout}s:\n{self.log_tail()}")
-
-    def terminate(self, timeout: float) -> int:
-        """Send SIGTERM to gunicorn's arbiter and return its exit code (fail after `timeout`)."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(
-                f"server still running {timeout}s after SIGTERM:\n{self.log_tail()}"
-            ) from None
-
-
 @contextlib.contextmanager
 def run_image_cmd(tmp_path: Path, **overrides: str) -> Iterator[Server]:
     """Run the Dockerfile's CMD as the image would, on a free port; yield once it is ready.
@@ -186,26 +109,15 @@ def run_image_cmd(tmp_path: Path, **overrides: str) -> Iterator[Server]:
     env.update(overrides)
     executable = shutil.which(command[0], path=env["PATH"])
     assert executable is not None, f"{command[0]!r} is not on PATH {env['PATH']}"
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        server = Server(process, int(env["PORT"]), env, log_path, workdir, log)
-        try:
-            server.wait_ready()
-            yield server
-        finally:
-            if process.poll() is None:
-                # Only this test's own process group: the arbiter and its workers.
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+    # The tests stop the server themselves (Server.stop); SIGKILL only cleans up after a failure.
+    with Server.run(
+        command,
+        env=env,
+        cwd=workdir,
+        log_path=tmp_path / "server.log",
+        stop_signal=signal.SIGKILL,
+    ) as server:
+        yield server
 
 
 def _under(value: str, mount: str, replacement: Path) -> str:

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 import yaml
+from support.gunicorn import REPO_ROOT, VENV_BIN
 
 from service.config import Settings
 from service.gunicorn_conf import MAX_DRAIN_SECONDS, drain_seconds
 
-from .support import CHART_DIR, REPO_ROOT, VENV_BIN, dockerfile_instructions, image_env
+from .support import CHART_DIR, dockerfile_instructions, image_env
 
 HELM = REPO_ROOT / ".tools" / "bin" / "helm"
 # Kubernetes version the manifests are rendered for and validated against (kubernetes-validate

@@ -8,15 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support.gunicorn import REPO_ROOT, VENV_BIN
 
 from .support import (
     DOCKERFILE,
     DOCKERIGNORE,
-    REPO_ROOT,
-    VENV_BIN,
     dockerfile_instructions,
     final_stage,
-    http_request,
     image_cmd,
     image_env,
     run_image_cmd,
@@ -112,10 +110,9 @@ def test_dockerignore_is_an_allow_list_of_what_the_build_copies() -> None:
 @pytest.mark.slow
 def test_image_cmd_starts_and_serves(tmp_path: Path) -> None:
     with run_image_cmd(tmp_path) as server:
-        status, headers, body = http_request(server.port, "GET", "/livez")
+        status, headers, body = server.request("GET", "/livez")
         assert status == 200
-        status, headers, body = http_request(
-            server.port,
+        status, headers, body = server.request(
             "POST",
             "/v1/analyze",
             body=b"No security defects are detected in the code.",
@@ -123,11 +120,11 @@ def test_image_cmd_starts_and_serves(tmp_path: Path) -> None:
         )
         assert status == 200, body
         assert json.loads(body)["verdict"] in {"no_defects", "defects_found", "inconclusive"}
-        status, headers, body = http_request(server.port, "GET", "/metrics")
+        status, headers, body = server.request("GET", "/metrics")
         assert status == 200
         assert headers["content-type"].startswith("text/plain")
         metrics_dir = Path(server.env["PROMETHEUS_MULTIPROC_DIR"])
         assert list(metrics_dir.glob("*.db")), "workers keep their metrics in the metrics dir"
-        assert server.terminate(timeout=60) == 0, server.log_tail()
+        assert server.stop(timeout=60) == 0, server.log_tail()
     # Read-only root filesystem: nothing may be written outside /tmp and the metrics dir.
-    assert list(server.workdir.iterdir()) == []
+    assert list(server.cwd.iterdir()) == []

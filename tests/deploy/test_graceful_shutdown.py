@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from support.gunicorn import Server
 
 from service.config import Settings
 from service.gunicorn_conf import drain_seconds
 
-from .support import http_request, listen_backlog, run_image_cmd
+from .support import listen_backlog, run_image_cmd
 
 CONCURRENT_REQUESTS = 20
 WORKERS = 2
@@ -142,11 +143,11 @@ def _wait_until_all_accepted(port: int, timeout: float) -> None:
     raise AssertionError(f"connections still waiting in the accept queue after {timeout}s")
 
 
-def _poll_readyz(port: int, process_done: threading.Event, seen: list[int | str]) -> None:
+def _poll_readyz(server: Server, process_done: threading.Event, seen: list[int | str]) -> None:
     """Ask /readyz on fresh connections until the server is gone; record what came back."""
     while not process_done.is_set() and len(seen) < 1000:
         try:
-            seen.append(http_request(port, "GET", "/readyz", timeout=1.0)[0])
+            seen.append(server.request("GET", "/readyz", timeout=1.0).status)
         except (OSError, http.client.HTTPException) as exc:
             seen.append(type(exc).__name__)
         time.sleep(0.05)
@@ -175,10 +176,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         sigterm.set()
         done = threading.Event()
         readyz: list[int | str] = []
-        poller = threading.Thread(target=_poll_readyz, args=(server.port, done, readyz))
+        poller = threading.Thread(target=_poll_readyz, args=(server, done, readyz))
         poller.start()
         try:
-            exit_code = server.terminate(timeout=settings.graceful_timeout + EXIT_MARGIN)
+            exit_code = server.stop(timeout=settings.graceful_timeout + EXIT_MARGIN)
         finally:
             done.set()
             poller.join(timeout=30)
@@ -201,7 +202,7 @@ def test_every_in_flight_request_completes(scenario: Scenario) -> None:
 
 @pytest.mark.slow
 def test_exits_zero_within_graceful_timeout(scenario: Scenario) -> None:
-    # server.terminate() already failed the fixture if gunicorn outlived the graceful timeout
+    # server.stop() already failed the fixture if gunicorn outlived the graceful timeout
     # plus EXIT_MARGIN. Past the graceful timeout gunicorn SIGKILLs its workers (and still exits
     # 0): that must not have happened either.
     assert scenario.exit_code == 0, scenario.log[-4000:]

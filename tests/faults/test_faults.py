@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from support.gunicorn import JSON
 
 from .slow_wsgi import SLEEP_PATH
-from .support import JSON, Gunicorn, run_gunicorn
+from .support import Gunicorn, run_gunicorn
 
 pytestmark = [
     pytest.mark.slow,
@@ -54,9 +55,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
 
 
 def test_sigkilled_workers_are_replaced_and_metrics_keep_counting(server: Gunicorn) -> None:
-    before = server.scraped()
+    before = server.counted()
     assert [server.analyze() for _ in range(REQUESTS_PER_PHASE)] == [200] * REQUESTS_PER_PHASE
-    assert server.scraped() == before + REQUESTS_PER_PHASE
+    assert server.counted() == before + REQUESTS_PER_PHASE
     killed = server.workers()
     assert len(killed) == WORKERS
     for pid in killed:
@@ -67,10 +68,10 @@ def test_sigkilled_workers_are_replaced_and_metrics_keep_counting(server: Gunico
         return len(workers) == WORKERS and not workers & killed
 
     server.wait_until(replaced, "replacement workers", RECOVERY_DEADLINE)
-    server.wait_until(server.answers, "answer after SIGKILL", RECOVERY_DEADLINE)
+    server.wait_until(server.ready, "answer after SIGKILL", RECOVERY_DEADLINE)
     assert [server.analyze() for _ in range(REQUESTS_PER_PHASE)] == [200] * REQUESTS_PER_PHASE
     # The dead workers' counts live on in their files: nothing is lost, nothing counted twice.
-    assert server.scraped() == before + 2 * REQUESTS_PER_PHASE
+    assert server.counted() == before + 2 * REQUESTS_PER_PHASE
     assert server.process.poll() is None
 
 
@@ -88,7 +89,7 @@ def test_a_request_over_the_timeout_gets_an_error_not_a_hang(server: Gunicorn) -
         pytest.fail(f"the client hung for {TIMEOUT + 40}s: the timed-out worker was not killed")
     assert outcome
     assert "WORKER TIMEOUT" in server.log()
-    server.wait_until(server.answers, "answer after the timeout", RECOVERY_DEADLINE)
+    server.wait_until(server.ready, "answer after the timeout", RECOVERY_DEADLINE)
     server.wait_until(
         lambda: len(server.workers()) == WORKERS and server.workers() != workers_before,
         "a replacement for the timed-out worker",
