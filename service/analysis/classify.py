@@ -125,10 +125,10 @@ def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | Non
     misconfiguration" vs "is not initialised, so subscribers have no indication")."""
     for group in _LEADING_GROUPS:
         if group in starts:
-            if group == "advice" and _specific_change(sentence, lexicon):
+            if group == "advice" and _specific_change(sentence):
                 return "problem"
             if group == "suggestion":
-                specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
+                specific = _specific_change(sentence) or lexicon.deictic.search(sentence)
                 return "problem" if specific or "problem" in starts else "suggestion"
             return group
     positive = starts.get("positive")
@@ -142,7 +142,7 @@ def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | Non
     return None
 
 
-def _specific_change(sentence: str, lexicon: Lexicon) -> bool:
+def _specific_change(sentence: str) -> bool:
     """Advice aimed at a named element of this code ("Consider using `X` instead of `Y`").
 
     A named element is a code span, a file name or a call; a bare line number is not enough

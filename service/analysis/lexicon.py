@@ -59,23 +59,18 @@ class Lexicon:
     framing_title: re.Pattern[str]
     closing_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
-    kind: PhraseSet
     deictic: re.Pattern[str]
     nit_tag: re.Pattern[str]
     no_defects: re.Pattern[str]
     defects_found: re.Pattern[str]
     not_a_verdict: re.Pattern[str]
     verdict_triggers: tuple[str, ...]
-    scoped_objects: re.Pattern[str]
-    hedged: re.Pattern[str]
     hedged_phrases: PhraseSet
     dangling_words: frozenset[str]
-    categories: PhraseSet
     category_weights: dict[str, tuple[str, int]]
     reading: PhraseSet
-    """Kind groups, category cues ("category:weight") and impact openers in one pass."""
+    """Kind groups, category cues ("category:weight") and impact openers, read in one pass."""
     security_generic: re.Pattern[str]
-    impact: re.Pattern[str]
 
     def may_state_verdict(self, text: str) -> bool:
         """Whether `text` holds a word every verdict statement needs (a cheap pre-check)."""
@@ -119,28 +114,9 @@ def _section_pattern(labels: frozenset[str]) -> re.Pattern[str]:
     )
 
 
-def _categories(
-    raw: dict[str, dict[int, list[str]]],
-) -> tuple[PhraseSet, dict[str, tuple[str, int]]]:
-    """One phrase group per (category, weight), named "category:weight"."""
-    groups: dict[str, list[str]] = {}
-    weights: dict[str, tuple[str, int]] = {}
-    for category, by_weight in raw.items():
-        for weight, fragments in by_weight.items():
-            if fragments:
-                name = f"{category}:{weight}"
-                groups[name] = [str(f) for f in fragments]
-                weights[name] = (category, int(weight))
-    return PhraseSet(groups), weights
-
-
 def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
     """Compile the parsed YAML lexicon document."""
     field_labels = _labels(doc["field_labels"])
-    kind = PhraseSet(
-        {name: frags for name, frags in doc["kind"].items() if name not in ("deictic", "nit_tags")}
-    )
-    categories, category_weights = _categories(doc["categories"])
     kind_groups = {
         name: [str(f) for f in frags]
         for name, frags in doc["kind"].items()
@@ -151,6 +127,11 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         for category, by_weight in doc["categories"].items()
         for weight, fragments in by_weight.items()
         if fragments
+    }
+    category_weights = {
+        f"{category}:{weight}": (category, int(weight))
+        for category, by_weight in doc["categories"].items()
+        for weight in by_weight
     }
     reading = PhraseSet(
         {**kind_groups, **category_groups, "impact": [str(f) for f in doc["impact_sentences"]]}
@@ -168,7 +149,6 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         framing_title=re.compile("|".join(f"(?:{f})" for f in doc["framing_titles"])),
         closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
         framing_paragraph=phrase_pattern(doc["framing_paragraphs"]),
-        kind=kind,
         deictic=phrase_pattern(doc["kind"]["deictic"]),
         nit_tag=re.compile(
             r"\A[ \t]*(?:\*\*|__)?(?:(?:one|small|minor|a|tiny)[ \t]+)?(?:"
@@ -180,15 +160,11 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         defects_found=phrase_pattern(verdict["defects_found"]),
         not_a_verdict=phrase_pattern(verdict["not_a_verdict"]),
         verdict_triggers=tuple(str(w) for w in verdict["trigger_words"]),
-        scoped_objects=phrase_pattern(verdict["scoped_no_defect_objects"]),
-        hedged=phrase_pattern(doc["hedged"]),
         hedged_phrases=PhraseSet({"hedged": [str(f) for f in doc["hedged"]]}),
         dangling_words=_labels(doc["dangling_words"]),
-        categories=categories,
         category_weights=category_weights,
         reading=reading,
         security_generic=phrase_pattern(doc["security_generic_words"]),
-        impact=phrase_pattern(doc["impact_sentences"]),
     )
 
 

@@ -68,7 +68,6 @@ class Document:
     prose: tuple[Prose, ...]
     has_content: bool
     unclosed_fence: bool
-    last_block_is_list: bool = False
     structured: bool = False
     capped: bool = False
     """Only the head of a very long review was read for structure (see STRUCTURE_LINES)."""
@@ -98,7 +97,6 @@ _HTML_TAG = re.compile(
     r"\b[^<>\n]{0,1000}>",
     re.IGNORECASE,
 )
-_ITALIC_EDGE = re.compile(r"(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
 _NUMBERING = re.compile(r"(?:\d{1,3}[.):]|[IVX]{1,5}\.|[A-Za-z]\))[ \t]+")
 _BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z")
 _WS = re.compile(r"\s+")
@@ -682,7 +680,7 @@ class _Reader:
         if len(body) > 200 or _words(body) >= 4:
             return False
         # A bare capitalised word ("CodeRabbit" under a bot's avatar) is a signature, not code.
-        return not (_CODE_TOKEN.search(body) or "suggestion" in self.lexicon.kind.first(body))
+        return not (_CODE_TOKEN.search(body) or "suggestion" in self.lexicon.reading.first(body))
 
     def _framing(self, body: str) -> bool:
         return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body)
@@ -787,13 +785,11 @@ def _read_markdown(text: str) -> Document:
         reader.section(_sections(blocks), top=True)
     else:
         reader.paragraphs(blocks)
-    last = next((b for b in reversed(blocks) if b.kind not in ("html",)), None)
     return Document(
         tuple(sorted(reader.segments, key=lambda s: s.start)),
         tuple(reader.prose),
         has_content,
         unclosed,
-        last_block_is_list=last is not None and last.kind == "list",
     )
 
 
