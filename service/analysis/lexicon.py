@@ -64,7 +64,8 @@ class Lexicon:
     no_defects: re.Pattern[str]
     defects_found: re.Pattern[str]
     not_a_verdict: re.Pattern[str]
-    verdict_triggers: tuple[str, ...]
+    verdict_triggers: re.Pattern[str]
+    """Any one of the words every verdict statement holds (matched as substrings)."""
     hedged_phrases: PhraseSet
     dangling_words: frozenset[str]
     category_weights: dict[str, tuple[str, int]]
@@ -74,8 +75,7 @@ class Lexicon:
 
     def may_state_verdict(self, text: str) -> bool:
         """Whether `text` holds a word every verdict statement needs (a cheap pre-check)."""
-        lowered = text.lower()
-        return any(word in lowered for word in self.verdict_triggers)
+        return self.verdict_triggers.search(text.lower()) is not None
 
     def is_framing_title(self, title: str) -> bool:
         """Whether a heading names an introduction, summary or conclusion, not a point."""
@@ -159,7 +159,9 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         no_defects=phrase_pattern(verdict["no_defects"]),
         defects_found=phrase_pattern(verdict["defects_found"]),
         not_a_verdict=phrase_pattern(verdict["not_a_verdict"]),
-        verdict_triggers=tuple(str(w) for w in verdict["trigger_words"]),
+        verdict_triggers=re.compile(
+            "|".join(re.escape(str(word).lower()) for word in verdict["trigger_words"])
+        ),
         hedged_phrases=PhraseSet({"hedged": [str(f) for f in doc["hedged"]]}),
         dangling_words=_labels(doc["dangling_words"]),
         category_weights=category_weights,

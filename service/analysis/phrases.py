@@ -111,34 +111,50 @@ def leading_words(fragment: str) -> list[_Lead] | None:
     return [_Lead(word, stem)]
 
 
-def _compile(fragment: str) -> re.Pattern[str]:
-    tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
-    return re.compile(f"(?:{fragment}){tail}", re.IGNORECASE)
+def _tail(fragment: str) -> str:
+    """A word boundary after a fragment that ends in a word character."""
+    return "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
 
 
-def _compile_all(fragments: list[str]) -> re.Pattern[str]:
-    if len(fragments) == 1:
-        return _compile(fragments[0])
-    parts = []
-    for fragment in fragments:
-        tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
-        parts.append(f"(?:{fragment}){tail}")
-    return re.compile("|".join(parts), re.IGNORECASE)
+def _anchored_tail(fragment: str) -> str:
+    return "" if _OPEN_END.search(fragment) else r"(?!\w)"
 
 
-def _fallback(fragments: list[str]) -> re.Pattern[str] | None:
+def _alternation(fragments: Sequence[str]) -> str:
+    return "|".join(f"(?:{fragment}){_tail(fragment)}" for fragment in fragments)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fallback:
+    """A group's fragments without a plain lead word, scanned for across the whole text.
+
+    `needles` are the literal starts of those fragments: when the text holds none of them the
+    scan is skipped (an empty tuple means some fragment has no literal start, so always scan).
+    """
+
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...]
+
+    def may_match(self, lowered: str) -> bool:
+        """Whether the (lower-cased) text can hold a match at all."""
+        return not self.needles or any(needle in lowered for needle in self.needles)
+
+
+def _fallback(fragments: list[str]) -> _Fallback | None:
     if not fragments:
         return None
     parts = []
     for fragment in fragments:
         head = "" if fragment.startswith(("^", "\\.", "%")) else r"(?<!\w)"
-        tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
-        parts.append(f"{head}(?:{fragment}){tail}")
-    return re.compile("|".join(parts), re.IGNORECASE)
+        parts.append(f"{head}(?:{fragment}){_tail(fragment)}")
+    prefixes = [literal_prefix(fragment) for fragment in fragments]
+    needles = tuple(prefixes) if all(prefixes) else ()
+    return _Fallback(re.compile("|".join(parts), re.IGNORECASE), needles)
 
 
-def _trie_regex(words: Iterable[str], stems: Iterable[str]) -> re.Pattern[str]:
-    """One regex that matches, at a word start, exactly the words some fragment can start with.
+def _trie_source(words: Iterable[str], stems: Iterable[str]) -> str:
+    """A regex that matches, at a word start, exactly the (lower-case) words some fragment can
+    start with.
 
     Built as a trie so the regex engine dispatches on each character instead of trying every
     word in turn; a stem continues with any word characters.
@@ -162,8 +178,54 @@ def _trie_regex(words: Iterable[str], stems: Iterable[str]) -> re.Pattern[str]:
         return "(?:" + "|".join(branches) + ")"
 
     if not root:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?<!\w)" + build(root), re.IGNORECASE)
+        return r"(?!x)x"
+    return r"(?<!\w)" + build(root)
+
+
+def literal_prefix(fragment: str) -> str:
+    """The lower-case literal text every match of a fragment starts with ("" when unknown)."""
+    source = fragment.removeprefix(r"\b")
+    prefix: list[str] = []
+    index = 0
+    while index < len(source):
+        char = source[index]
+        if char == "\\" and index + 1 < len(source) and not source[index + 1].isalnum():
+            literal, width = source[index + 1], 2
+        elif char not in ".^$*+?{}[]()|\\":
+            literal, width = char, 1
+        else:
+            break
+        if source[index + width : index + width + 1] in ("?", "*", "{"):
+            break
+        prefix.append(literal.lower())
+        index += width
+    return "".join(prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """Every group's fragments filed under one lead word, tried with a single `match` call.
+
+    Each group's alternation sits in an optional capturing lookahead, so one match at a word
+    start tells which groups match there and where each match ends (a group that does not
+    match leaves its slot empty).
+    """
+
+    pattern: re.Pattern[str]
+    slots: tuple[tuple[str, int], ...]
+    """(group, index of the capturing group holding that group's match)."""
+
+    @classmethod
+    def build(cls, entries: Sequence[tuple[str, list[str]]]) -> _Probe:
+        """One probe over (group, fragments) pairs, tried in the given order."""
+        parts = []
+        names = []
+        for number, (group, fragments) in enumerate(entries):
+            name = f"_g{number}"
+            names.append((group, name))
+            parts.append(f"(?:(?=(?P<{name}>{_alternation(fragments)}))|)")
+        pattern = re.compile("".join(parts), re.IGNORECASE)
+        return cls(pattern, tuple((group, pattern.groupindex[name]) for group, name in names))
 
 
 class PhraseSet:
@@ -177,11 +239,11 @@ class PhraseSet:
 
     def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
         self.groups = tuple(groups)
-        self._exact: dict[str, list[tuple[str, re.Pattern[str]]]] = defaultdict(list)
-        self._stems: dict[str, list[tuple[str, str, re.Pattern[str]]]] = defaultdict(list)
-        self._fallback: dict[str, re.Pattern[str]] = {}
+        self._exact: dict[str, _Probe] = {}
+        self._stems: dict[str, list[tuple[str, _Probe]]] = defaultdict(list)
+        self._fallback: dict[str, _Fallback] = {}
         self._anchored: dict[str, re.Pattern[str]] = {}
-        self._cache: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+        self._cache: dict[str, tuple[_Probe, ...]] = {}
         # Fragments filed under the same lead word and group are tried as one alternation.
         exact: dict[tuple[str, str], list[str]] = defaultdict(list)
         stems: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -203,28 +265,35 @@ class PhraseSet:
                 self._fallback[group] = compiled
             if anchored:
                 self._anchored[group] = re.compile(
-                    "|".join(
-                        f"(?:{f})" + ("" if _OPEN_END.search(f) else r"(?!\w)") for f in anchored
-                    ),
+                    "|".join(f"(?:{f})" + _anchored_tail(f) for f in anchored),
                     re.IGNORECASE,
                 )
 
+        by_word: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
         for (word, group), fragments in exact.items():
-            self._exact[word].append((group, _compile_all(fragments)))
+            by_word[word].append((group, fragments))
+        by_stem: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
         for (stem, group), fragments in stems.items():
-            self._stems[stem[:_STEM_KEY]].append((stem, group, _compile_all(fragments)))
-        self._words = _trie_regex(
-            self._exact, {stem for stems in self._stems.values() for stem, _, _ in stems}
-        )
+            by_stem[stem].append((group, fragments))
+        for word, entries in by_word.items():
+            self._exact[word] = _Probe.build(entries)
+        for stem, entries in by_stem.items():
+            self._stems[stem[:_STEM_KEY]].append((stem, _Probe.build(entries)))
+        trie = _trie_source(self._exact, by_stem)
+        # Lower-casing the text once and scanning it case-sensitively is several times faster
+        # than an IGNORECASE scan; texts whose lower case changes length use the latter.
+        self._words = re.compile(trie)
+        self._words_any_case = re.compile(trie, re.IGNORECASE)
 
-    def _candidates(self, word: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    def _candidates(self, word: str) -> tuple[_Probe, ...]:
         cached = self._cache.get(word)
         if cached is not None:
             return cached
-        found = list(self._exact.get(word, ()))
-        for stem, group, pattern in self._stems.get(word[:_STEM_KEY], ()):
+        exact = self._exact.get(word)
+        found = [exact] if exact is not None else []
+        for stem, probe in self._stems.get(word[:_STEM_KEY], ()):
             if word.startswith(stem):
-                found.append((group, pattern))
+                found.append(probe)
         if len(self._cache) >= self._CACHE_LIMIT:
             self._cache.clear()
         result = self._cache[word] = tuple(found)
@@ -236,28 +305,38 @@ class PhraseSet:
         spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         group_end: dict[str, int] = {}
         candidates = self._candidates
-        for word in self._words.finditer(text):
-            options = candidates(word.group().lower())
-            if not options:
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            words = self._words.finditer(lowered)
+        else:
+            words = self._words_any_case.finditer(text)
+        for word in words:
+            probes = candidates(word.group().lower())
+            if not probes:
                 continue
             start = word.start()
-            for group, pattern in options:
-                if start < group_end.get(group, 0):
+            for probe in probes:
+                match = probe.pattern.match(text, start)
+                if match is None or match.lastindex is None:
                     continue
-                match = pattern.match(text, start)
-                if match:
-                    found.append((group, start, match.end()))
-                    spans[group].append((start, match.end()))
-                    group_end[group] = max(match.end(), start + 1)
+                for group, index in probe.slots:
+                    end = match.end(index)
+                    if end < 0 or start < group_end.get(group, 0):
+                        continue
+                    found.append((group, start, end))
+                    spans[group].append((start, end))
+                    group_end[group] = max(end, start + 1)
         for group, pattern in self._anchored.items():
             for position in starts:
                 match = pattern.match(text, position)
                 if match:
                     found.append((group, position, match.end()))
                     spans[group].append((position, match.end()))
-        for group, pattern in self._fallback.items():
+        for group, fallback in self._fallback.items():
+            if not fallback.may_match(lowered):
+                continue
             taken = spans.get(group, ())
-            for match in pattern.finditer(text):
+            for match in fallback.pattern.finditer(text):
                 if not any(a <= match.start() < b for a, b in taken):
                     found.append((group, match.start(), match.end()))
         found.sort(key=lambda item: item[1])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from service.analysis.lexicon import Lexicon, load_lexicon
 from service.analysis.model import Flag, Issue, Kind, Verdict
@@ -128,13 +129,28 @@ def is_truncated(text: str, document: Document, lexicon: Lexicon) -> bool:
     tail = text.rstrip()
     if not tail or document.structured or _CLOSED_ENDING.search(tail[-1:]):
         return False
-    words = _WORD.findall(tail[-2000:])
-    if len(_WORD.findall(tail[:4000])) < 8 or not words:
+    last_word = _last_word(tail)
+    if last_word is None or not _has_words(tail[:4000], 8):
         return False
-    if words[-1].lower() in lexicon.dangling_words:
+    if last_word.lower() in lexicon.dangling_words:
         return True
     last_paragraph = tail[tail.rfind("\n\n") + 1 :]
-    return ". " in last_paragraph and len(_WORD.findall(last_paragraph)) >= 12
+    return ". " in last_paragraph and _has_words(last_paragraph, 12)
+
+
+def _has_words(text: str, count: int) -> bool:
+    """Whether the text holds at least `count` words (stops reading once it has)."""
+    return sum(1 for _ in islice(_WORD.finditer(text), count)) >= count
+
+
+def _last_word(text: str) -> str | None:
+    """The last word of the text (read from its final 2,000 characters)."""
+    words = _WORD.findall(text[-100:])
+    # With two or more words in the short window, the last one cannot have been cut.
+    if len(words) > 1 or (words and len(text) <= 100):
+        return str(words[-1])
+    words = _WORD.findall(text[-2000:])
+    return str(words[-1]) if words else None
 
 
 def _hedged(text: str, lexicon: Lexicon) -> bool:

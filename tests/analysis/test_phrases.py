@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from service.analysis.lexicon import load_lexicon, phrase_pattern
-from service.analysis.phrases import PhraseSet, leading_words
+from service.analysis.phrases import PhraseSet, leading_words, literal_prefix
 
 
 @pytest.mark.parametrize(
@@ -70,6 +70,52 @@ def test_a_phrase_set_finds_the_same_words_as_the_regex() -> None:
 def test_matches_within_a_group_do_not_overlap() -> None:
     phrases = PhraseSet({"g": ["sql\\s+injection", "injection"]})
     assert [(s, e) for _, s, e in phrases.finditer("sql injection")] == [(0, 13)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why is there no check? SQL injection via |safe, injected twice",
+        # "İ" lower-cases to two characters, so this text is scanned without lower-casing.
+        "İstanbul: WHY is there NO CHECK? Sql Injection via |SAFE, INJECTED twice",
+    ],
+)
+def test_matching_ignores_case_and_keeps_offsets(text: str) -> None:
+    fragments = ["sql\\s+injection", "inject\\w*", "(missing|no)\\s+checks?", "\\|safe"]
+    phrases = PhraseSet({"g": fragments})
+    regex = phrase_pattern(fragments)
+    expected = [m.span() for m in regex.finditer(text)]
+    assert [(s, e) for _, s, e in phrases.finditer(text)] == expected
+
+
+def test_groups_sharing_a_lead_word_all_match_there() -> None:
+    phrases = PhraseSet({"a": ["is\\s+not\\s+validated"], "b": ["is\\s+not"], "c": ["is\\s+fine"]})
+    assert phrases.finditer("It is not validated") == [("a", 3, 19), ("b", 3, 9)]
+
+
+@pytest.mark.parametrize(
+    ("fragment", "prefix"),
+    [
+        ("\\|safe", "|safe"),
+        ("\\.\\./", "../"),
+        ("0o?777", "0"),
+        ("%n", "%n"),
+        ("\\bSQL\\s+injection", "sql"),
+        ("`[^`\\n]{1,80}`", "`"),
+        ("\\d+", ""),
+        ("(a|b)c", ""),
+    ],
+)
+def test_a_fallback_fragment_is_only_scanned_for_when_its_literal_start_occurs(
+    fragment: str, prefix: str
+) -> None:
+    assert literal_prefix(fragment) == prefix
+
+
+def test_a_fallback_group_without_its_literal_start_in_the_text_is_skipped() -> None:
+    phrases = PhraseSet({"g": ["\\|safe", "\\.\\./"]})
+    assert phrases.finditer("no such thing here") == []
+    assert phrases.finditer("uses ../x and |SAFE") == [("g", 5, 8), ("g", 14, 19)]
 
 
 def _fragments(node: object) -> list[str]:
