@@ -476,7 +476,8 @@ class _Section:
 
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
-    md.core.ruler.disable(["inline", "text_join"])
+    # Line endings are already normalised (normalize.py), and only block structure is read.
+    md.core.ruler.disable(["normalize", "inline", "text_join"])
     return md
 
 
