@@ -116,10 +116,6 @@ def _tail(fragment: str) -> str:
     return "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
 
 
-def _anchored_tail(fragment: str) -> str:
-    return "" if _OPEN_END.search(fragment) else r"(?!\w)"
-
-
 def _alternation(fragments: Sequence[str]) -> str:
     return "|".join(f"(?:{fragment}){_tail(fragment)}" for fragment in fragments)
 
@@ -242,7 +238,7 @@ class PhraseSet:
         self._exact: dict[str, _Probe] = {}
         self._stems: dict[str, list[tuple[str, _Probe]]] = defaultdict(list)
         self._fallback: dict[str, _Fallback] = {}
-        self._anchored: dict[str, re.Pattern[str]] = {}
+        anchored_groups: list[tuple[str, list[str]]] = []
         self._cache: dict[str, tuple[_Probe, ...]] = {}
         # Fragments filed under the same lead word and group are tried as one alternation.
         exact: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -264,10 +260,14 @@ class PhraseSet:
             if compiled is not None:
                 self._fallback[group] = compiled
             if anchored:
-                self._anchored[group] = re.compile(
-                    "|".join(f"(?:{f})" + _anchored_tail(f) for f in anchored),
-                    re.IGNORECASE,
-                )
+                anchored_groups.append((group, anchored))
+        self._anchored = _Probe.build(anchored_groups) if anchored_groups else None
+        needles = [needle for fallback in self._fallback.values() for needle in fallback.needles]
+        always = any(not fallback.needles for fallback in self._fallback.values())
+        # One scan tells whether any fallback group can match at all.
+        self._fallback_gate = (
+            re.compile("|".join(map(re.escape, needles))) if needles and not always else None
+        )
 
         by_word: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
         for (word, group), fragments in exact.items():
@@ -302,7 +302,6 @@ class PhraseSet:
     def finditer(self, text: str, starts: Sequence[int] = (0,)) -> list[tuple[str, int, int]]:
         """All matches as (group, start, end), in text order, non-overlapping within a group."""
         found: list[tuple[str, int, int]] = []
-        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         group_end: dict[str, int] = {}
         candidates = self._candidates
         lowered = text.lower()
@@ -324,23 +323,38 @@ class PhraseSet:
                     if end < 0 or start < group_end.get(group, 0):
                         continue
                     found.append((group, start, end))
-                    spans[group].append((start, end))
                     group_end[group] = max(end, start + 1)
-        for group, pattern in self._anchored.items():
-            for position in starts:
-                match = pattern.match(text, position)
-                if match:
-                    found.append((group, position, match.end()))
-                    spans[group].append((position, match.end()))
+        if self._anchored is not None:
+            self._match_anchored(text, starts, found)
+        if self._fallback and (
+            self._fallback_gate is None or self._fallback_gate.search(lowered) is not None
+        ):
+            self._match_fallback(text, lowered, found)
+        found.sort(key=lambda item: item[1])
+        return found
+
+    def _match_anchored(
+        self, text: str, starts: Sequence[int], found: list[tuple[str, int, int]]
+    ) -> None:
+        assert self._anchored is not None
+        pattern, slots = self._anchored.pattern, self._anchored.slots
+        for position in starts:
+            match = pattern.match(text, position)
+            if match is None or match.lastindex is None:
+                continue
+            for group, index in slots:
+                end = match.end(index)
+                if end >= 0:
+                    found.append((group, position, end))
+
+    def _match_fallback(self, text: str, lowered: str, found: list[tuple[str, int, int]]) -> None:
         for group, fallback in self._fallback.items():
             if not fallback.may_match(lowered):
                 continue
-            taken = spans.get(group, ())
+            taken = [(a, b) for name, a, b in found if name == group]
             for match in fallback.pattern.finditer(text):
                 if not any(a <= match.start() < b for a, b in taken):
                     found.append((group, match.start(), match.end()))
-        found.sort(key=lambda item: item[1])
-        return found
 
     def counts(self, text: str) -> dict[str, int]:
         """How many times each group matches."""
