@@ -55,6 +55,9 @@ _LINE_REF = re.compile(
     re.IGNORECASE,
 )
 _RANGE = re.compile(rf"(\d{{1,9}})(?:{_RANGE_SEP}(\d{{1,9}}))?", re.IGNORECASE)
+# Every line reference holds "line" or an "L" right before a digit; a substring test is far
+# cheaper than scanning with _LINE_REF, whose lookbehinds are tried at every position.
+_L_DIGIT = re.compile(r"L\d")
 
 
 def _ranges(fragment: str) -> Iterator[LineRange]:
@@ -70,6 +73,8 @@ def _ranges(fragment: str) -> Iterator[LineRange]:
 def extract_lines(text: str) -> tuple[LineRange, ...]:
     """Every line reference in `text`, in order; an immediate repeat of a range is dropped."""
     found: list[LineRange] = []
+    if "line" not in text.lower() and _L_DIGIT.search(text) is None:
+        return ()
     for match in _LINE_REF.finditer(text):
         for line_range in _ranges(match.group("list") or match.group("lform")):
             if not found or found[-1] != line_range:
@@ -97,6 +102,8 @@ def extract_cwes(text: str, *, field: bool = False) -> tuple[str, ...]:
     Free text needs the `CWE` prefix (``CWE-89``, ``CWE 89``, ``cwe:89``, a cwe.mitre.org link).
     With `field=True` the text is the value of a CWE field, and bare numbers count as well.
     """
+    if not field and "cwe" not in text.lower():
+        return ()
     pattern = _CWE_FIELD if field else _CWE
     found: dict[str, None] = {}
     for match in pattern.finditer(text):
@@ -165,6 +172,8 @@ def extract_symbols(text: str) -> tuple[str, ...]:
     empty ones or ones longer than `MAX_SYMBOL_LENGTH` are skipped.
     """
     found: dict[str, None] = {}
+    if "`" not in text:
+        return ()
     for paragraph in _paragraphs(text):
         for content in _code_spans(paragraph):
             symbol = content.replace("\n", " ").strip()

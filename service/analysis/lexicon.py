@@ -15,15 +15,18 @@ from service.analysis.phrases import PhraseSet
 # A named element of the reviewed code: a code span, a quoted identifier, a file name, a call,
 # or an identifier spelled the way only code spells words (camelCase, snake_case, a.b member).
 NAMED_ELEMENT = re.compile(
+    # Runs before a delimiter their class cannot match are possessive (`{m,n}+`): giving
+    # characters back could never let the delimiter match, so the result is the same and a
+    # failed attempt costs one pass instead of one per character.
     r"`[^`\n]{1,200}`"
     r"|\"[\w.?$\[\]()<>:/-]{2,80}\""
-    r"|\b[\w-]{1,80}\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
+    r"|\b(?:[\w-]{1,80}+\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
     r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b"
-    r"|\b\w{1,60}\(\)"
-    r"|\b[a-z][a-z0-9]{1,30}[A-Z][A-Za-z0-9]{1,40}\b"
-    r"|\b[A-Z][a-z0-9]{1,20}[A-Z][a-z0-9]{1,20}[A-Z]?[A-Za-z0-9]{0,30}\b"
-    r"|\b[a-z][a-z0-9]{0,30}_[a-z0-9_]{1,40}\b"
-    r"|\b[a-z]\w{0,30}\.[a-z]\w{1,40}\(",
+    r"|\w{1,60}+\(\)"
+    r"|[a-z][a-z0-9]{1,30}+[A-Z][A-Za-z0-9]{1,40}\b"
+    r"|[A-Z][a-z0-9]{1,20}+[A-Z][a-z0-9]{1,20}+[A-Z]?[A-Za-z0-9]{0,30}\b"
+    r"|[a-z][a-z0-9]{0,30}+_[a-z0-9_]{1,40}\b"
+    r"|[a-z]\w{0,30}+\.[a-z]\w{1,40}+\()",
 )
 
 # A fragment that ends in an escaped punctuation mark ("eval\(") or a symbol gets no trailing
