@@ -280,8 +280,7 @@ def decide_category(
         if category is not None and (not allowed or category in allowed):
             return category
     scores = _cue_scores(segment, lexicon, sentences_read)
-    candidates = allowed or list(taxonomy.categories)
-    best = max(candidates, key=lambda c: scores.get(c.id, (0.0, 0)))
+    best = _highest_scored(scores, allowed, taxonomy)
     if segment.origin == "suggestion" and best.security and scores.get(best.id, (0, 0))[1] < 3:
         # A bare suggested change is code; only a named defect class makes it a security point.
         return taxonomy.get("quality-other")
@@ -290,6 +289,19 @@ def decide_category(
     text = f"{segment.title or ''} {segment.text[:READ_CHARS]}"
     fallback = "security-other" if lexicon.security_generic.search(text) else "quality-other"
     return taxonomy.get(fallback)
+
+
+def _highest_scored(
+    scores: dict[str, tuple[float, int]], allowed: list[Category], taxonomy: Taxonomy
+) -> Category:
+    """The allowed category with the highest (total, strongest cue), the earlier one on a tie;
+    with no allowed category scored, the first allowed one (or the taxonomy's first)."""
+    allowed_ids = {c.id for c in allowed}
+    pool = [cid for cid in scores if not allowed or cid in allowed_ids]
+    if not pool:
+        return allowed[0] if allowed else taxonomy.categories[0]
+    position = taxonomy.position
+    return taxonomy.by_id[max(pool, key=lambda cid: (scores[cid], -position[cid]))]
 
 
 def _stated_severity(segment: Segment, raw: str) -> Severity | None:

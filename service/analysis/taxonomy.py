@@ -40,6 +40,8 @@ class Taxonomy:
     by_id: dict[str, Category]
     by_cwe: dict[str, Category]
     by_securereviewer_type: dict[str, Category]
+    position: dict[str, int]
+    """Each category id's place in the taxonomy (earlier wins a tie)."""
 
     def get(self, category_id: str) -> Category:
         """Return the category with this id (KeyError for an unknown id)."""
@@ -80,7 +82,8 @@ def parse_taxonomy(document: dict[str, Any]) -> Taxonomy:
         name.lower(): by_id[category_id]
         for name, category_id in (document.get("securereviewer_types") or {}).items()
     }
-    return Taxonomy(categories, by_id, by_cwe, by_type)
+    position = {c.id: index for index, c in enumerate(categories)}
+    return Taxonomy(categories, by_id, by_cwe, by_type, position)
 
 
 @functools.cache
