@@ -208,6 +208,8 @@ MAX_EDITS = 5_000
 _LONE_CR = re.compile(r"\r(?!\n)")
 MAX_REPAIRS = 2000
 """Mojibake runs repaired per body; a real review has a handful."""
+MAX_REPAIR_CHARS = 64 * 1024
+"""Characters handed to ftfy per body; a real mojibake run is a few characters long."""
 
 
 def _repair_run(builder: _Builder, start: int, end: int) -> None:
@@ -235,6 +237,7 @@ def normalize(body: str) -> NormalizedText:
     size = len(body)
     pos = 0
     repairs = 0
+    repair_chars = 0
     edits = 0
     events, trigger = _EVENT, _TRIGGER
     scan = 0  # where to look for the next event; everything before `pos` is already copied
@@ -250,8 +253,13 @@ def normalize(body: str) -> NormalizedText:
         kind = match.lastgroup
         if kind == "moji":
             builder.copy(pos, at)
-            _repair_run(builder, at, match.end())
-            repairs += 1
+            repair_chars += match.end() - at
+            if repair_chars > MAX_REPAIR_CHARS:
+                builder.copy(at, match.end())
+                repairs = MAX_REPAIRS
+            else:
+                _repair_run(builder, at, match.end())
+                repairs += 1
             if repairs >= MAX_REPAIRS:
                 # Past the budget the rest is kept as written: bounded work on hostile input.
                 events, trigger = _EVENT_NO_MOJIBAKE, _TRIGGER_NO_MOJIBAKE

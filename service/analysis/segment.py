@@ -76,7 +76,8 @@ class Document:
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 
-_MAX_JSON_DEPTH = 64
+MAX_RECORDS = 256
+"""Entries of a JSON answer read as points; more set `capped` (the pipeline keeps 200)."""
 # A JSON string (its two alternatives are disjoint, so matching stays linear) or a bracket.
 _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
 STRUCTURE_LINES = 3000
@@ -204,18 +205,6 @@ def _brackets(source: str) -> Iterator[tuple[str, int]]:
             yield token, match.start()
 
 
-def _depth_ok(source: str) -> bool:
-    depth = 0
-    for bracket, _ in _brackets(source):
-        if bracket in "{[":
-            depth += 1
-            if depth > _MAX_JSON_DEPTH:
-                return False
-        else:
-            depth -= 1
-    return True
-
-
 def _object_spans(source: str, offset: int) -> Iterator[tuple[int, int, int]]:
     """Yield (depth, start, end) of every JSON object that is an element of an array."""
     stack: list[tuple[str, int]] = []
@@ -284,11 +273,12 @@ def _json_document(text: str) -> Document | None:
     if candidate is None:
         return None
     offset, source = candidate
-    if len(source) > 2_000_000 or not _depth_ok(source):
+    if len(source) > 2_000_000:
         return None
     try:
+        # Only the top two levels are read; the decoder itself refuses runaway nesting.
         data = json.loads(source)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict | list):
         return None
@@ -313,6 +303,7 @@ def _json_document(text: str) -> Document | None:
                     field = ((_label(key), scalar),)
                     keyed.append(Segment(start, end, title, body, "json", field))
     segments: list[Segment] = []
+    capped = False
     if root_entry and isinstance(data, dict):
         fields = _fields_of(data)
         kind_value = next((v for k, v in fields if k in lexicon.type_fields), None)
@@ -324,14 +315,17 @@ def _json_document(text: str) -> Document | None:
                 segments.append(seg)
     else:
         wanted_depth = 1 if isinstance(data, list) else 2
-        spans = [(s, e) for d, s, e in _object_spans(source, offset) if d == wanted_depth]
+        spans = ((s, e) for d, s, e in _object_spans(source, offset) if d == wanted_depth)
         for entry, (start, end) in zip(entries, spans, strict=False):
+            if len(segments) >= MAX_RECORDS:
+                capped = True
+                break
             seg = _record_segment(_fields_of(entry), start, end, "json")
             if seg:
                 segments.append(seg)
     segments.extend(keyed)
     segments.sort(key=lambda seg: seg.start)
-    return Document(tuple(segments), tuple(prose), True, False, structured=True)
+    return Document(tuple(segments), tuple(prose), True, False, structured=True, capped=capped)
 
 
 def _json_value_span(source: str, offset: int, key: str) -> tuple[int, int]:

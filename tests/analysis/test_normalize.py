@@ -8,7 +8,7 @@ import ftfy
 import pytest
 
 from service.analysis.model import Span
-from service.analysis.normalize import NormalizedText, normalize
+from service.analysis.normalize import MAX_REPAIR_CHARS, NormalizedText, normalize
 
 
 def assert_map_is_exact(body: str, result: NormalizedText) -> None:
@@ -243,3 +243,13 @@ def test_hostile_bodies_complete(body: str) -> None:
     result = normalize(body)
     assert len(result.text) <= len(body)
     assert result.original_span(0, len(result.text)) == Span(0, len(body))
+
+
+def test_a_huge_mojibake_run_is_kept_as_written_past_the_repair_budget() -> None:
+    short = "Itâ€™s fine. "
+    huge = "Ã¢â‚¬â„¢" * (MAX_REPAIR_CHARS // 6 + 10)
+    result = normalize(short + huge)
+    assert result.text.startswith("It’s fine. ")
+    assert result.text.endswith(huge)
+    assert result.encoding_repaired
+    assert_map_is_exact(short + huge[:50], normalize(short + huge[:50]))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from service.analysis.normalize import normalize
-from service.analysis.segment import Document, segment
+from service.analysis.segment import MAX_RECORDS, Document, segment
 
 
 def _segment(body: str) -> Document:
@@ -177,3 +177,22 @@ def test_spans_are_ordered_and_inside_the_text() -> None:
     starts = [s.start for s in doc.segments]
     assert starts == sorted(starts)
     assert all(0 <= s.start < s.end <= len(text) for s in doc.segments)
+
+
+def test_a_json_answer_with_more_entries_than_are_read_is_capped() -> None:
+    entries = [
+        {"title": f"Finding {n}", "description": f"`f{n}()` leaks a handle."} for n in range(400)
+    ]
+    doc = _segment(json.dumps({"issues": entries}))
+    assert doc.structured
+    assert doc.capped
+    assert len(doc.segments) == MAX_RECORDS
+    assert doc.segments[-1].title == f"Finding {MAX_RECORDS - 1}"
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 5000 + "]" * 5000, '{"a":' * 3000 + "1" + "}" * 3000, "[a](" * 5000]
+)
+def test_runaway_or_broken_json_is_read_as_text(body: str) -> None:
+    doc = _segment(body)
+    assert not doc.structured
