@@ -110,7 +110,18 @@ _LEAD_LABEL = re.compile(
     r"(?P<plain>[A-Za-z`\[(][^\n:.!?]{0,80}?)[ \t]*:)(?=[ \t]|\n|\Z)"
 )
 _FENCE_LINE = re.compile(r"[ \t]*(```|~~~)")
-_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})([^\n]*)", re.M)
+# A whole fenced block: an opening fence (backticks in a backtick fence's info string make it
+# text), then everything up to the first line that closes it (the same character, at least as
+# many, nothing after), or up to the end when none does. One match per block, so the lines
+# inside a fence are never looked at one by one.
+_FENCED = re.compile(
+    r"^[ \t]{0,3}(?:"
+    r"(?P<backticks>`{3,})(?![^\n]*`)[^\n]*"
+    r"(?:.*?\n[ \t]{0,3}(?P=backticks)`*[^\S\n]*$|(?P<open_backtick>.*\Z))"
+    r"|(?P<tildes>~{3,})[^\n]*"
+    r"(?:.*?\n[ \t]{0,3}(?P=tildes)~*[^\S\n]*$|(?P<open_tilde>.*\Z)))",
+    re.M | re.S,
+)
 
 
 def _clean_line(line: str) -> str:
@@ -790,15 +801,9 @@ def _read_markdown(text: str) -> Document:
 
 def _unclosed_fence(text: str) -> bool:
     """Whether a code fence is still open at the end (CommonMark's fence rules, simplified)."""
-    open_fence: str | None = None
-    for match in _FENCE_OPEN.finditer(text):
-        marker, rest = match.group(1), match.group(2)
-        if open_fence is None:
-            if not (marker[0] == "`" and "`" in rest):
-                open_fence = marker
-        elif marker[0] == open_fence[0] and len(marker) >= len(open_fence) and not rest.strip():
-            open_fence = None
-    return open_fence is not None
+    return any(
+        block.lastgroup in ("open_backtick", "open_tilde") for block in _FENCED.finditer(text)
+    )
 
 
 def segment(text: str) -> Document:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.analysis.normalize import normalize
 from service.analysis.segment import MAX_RECORDS, Document, segment
@@ -196,3 +199,41 @@ def test_a_json_answer_with_more_entries_than_are_read_is_capped() -> None:
 def test_runaway_or_broken_json_is_read_as_text(body: str) -> None:
     doc = _segment(body)
     assert not doc.structured
+
+
+def _unclosed_reference(text: str) -> bool:
+    """A fence still open at the end, read line by line (the rules `segment` implements)."""
+    opened: str | None = None
+    for line in text.split("\n"):
+        match = re.match(r"[ \t]{0,3}(`{3,}|~{3,})(.*)", line)
+        if match is None:
+            continue
+        marker, rest = match.groups()
+        if opened is None:
+            if not (marker[0] == "`" and "`" in rest):
+                opened = marker
+        elif marker[0] == opened[0] and len(marker) >= len(opened) and not rest.strip():
+            opened = None
+    return opened is not None
+
+
+_FENCE_PIECES = [
+    "```",
+    "````",
+    "~~~",
+    "~~~~",
+    "``` py",
+    "```x`",
+    "   ```",
+    "    ```",
+    "text",
+    " ",
+    "`",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FENCE_PIECES), max_size=3), max_size=10))
+def test_an_unclosed_fence_is_found_as_the_line_rules_say(lines: list[list[str]]) -> None:
+    text = "\n".join("".join(parts) for parts in lines)
+    assert _segment(text).unclosed_fence == _unclosed_reference(text)
