@@ -205,7 +205,6 @@ class _Builder:
 
 MAX_EDITS = 5_000
 """Line-ending fixes and removals done one by one; a real review needs at most thousands."""
-_LONE_CR = re.compile(r"\r(?!\n)")
 MAX_REPAIRS = 2000
 """Mojibake runs repaired per body; a real review has a handful."""
 MAX_REPAIR_CHARS = 64 * 1024
@@ -270,7 +269,7 @@ def normalize(body: str) -> NormalizedText:
         if edits > MAX_EDITS:
             # Past the budget the rest is normalised one for one: line endings become "\n" (a
             # CR before a LF becomes a space), and zero-width characters and comments stay.
-            rest = _LONE_CR.sub("\n", body[at:]).replace("\r", " ")
+            rest = body[at:].replace("\r\n", " \n").replace("\r", "\n")
             builder.substitute_range(at, rest)
             pos = size
             break
