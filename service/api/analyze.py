@@ -202,13 +202,33 @@ def _utf8(data: bytes, field: str | None) -> str:
         raise bad_request("invalid_utf8", detail, errors) from None
 
 
+class _DuplicateKeyError(ValueError):
+    """An object names the same key twice: which value was meant is ambiguous."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKeyError(key)
+        document[key] = value
+    return document
+
+
 def _json_document() -> Any:
     text = _utf8(_request_body(), None)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         detail = f"The request body is not valid JSON: {exc.msg} ({where})."
+    except _DuplicateKeyError as exc:
+        # Parsers disagree on which of two values wins, so neither is guessed.
+        detail = f"The request body gives the key {json.dumps(exc.key[:64])} more than once."
     except (ValueError, RecursionError):
         detail = "The request body is not valid JSON, or is nested too deeply."
     raise bad_request("invalid_json", detail)

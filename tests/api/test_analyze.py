@@ -152,6 +152,21 @@ def test_malformed_or_non_object_json_is_400(client: FlaskClient, data: bytes) -
     assert problem(response, 400)["code"] in {"invalid_json", "invalid_request"}
 
 
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/v1/analyze", b'{"body": "No security defects.", "body": "SQL injection in q."}'),
+        ("/v1/analyze/batch", b'{"reviews": [{"body": "a", "id": "1", "id": "2"}]}'),
+    ],
+    ids=["top-level", "nested"],
+)
+def test_a_key_given_twice_is_400_not_a_guess(client: FlaskClient, path: str, data: bytes) -> None:
+    response = client.post(path, data=data, content_type="application/json")
+    body = problem(response, 400)
+    assert body["code"] == "invalid_json"
+    assert "more than once" in body["detail"]
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/json"])
 def test_body_not_valid_utf8_is_400(client: FlaskClient, content_type: str) -> None:
     data = b'{"body": "caf\xe9"}' if content_type == "application/json" else b"caf\xe9 \xff"
