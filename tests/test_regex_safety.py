@@ -17,12 +17,11 @@ import pkgutil
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
-from importlib import resources
 from multiprocessing.connection import Connection
 
 import pytest
-import yaml
 from redoctor import AttackPattern, Config, Flags, Status, check
+from support.lexicon import fragments, lexicon_document
 
 import service
 
@@ -51,25 +50,14 @@ def _module_patterns() -> dict[str, re.Pattern[str]]:
 
 
 def _lexicon_fragments() -> list[str]:
-    text = resources.files("service.analysis").joinpath("data/lexicon.yaml").read_text("utf-8")
-
-    def walk(node: object) -> list[str]:
-        if isinstance(node, str):
-            return [node]
-        if isinstance(node, dict):
-            return [f for value in node.values() for f in walk(value)]
-        if isinstance(node, list):
-            return [f for value in node for f in walk(value)]
-        return []
-
-    fragments = []
-    for fragment in sorted(set(walk(yaml.safe_load(text)))):
+    found = []
+    for fragment in sorted(set(fragments(lexicon_document()))):
         try:
             re.compile(fragment)
         except re.error:
             continue  # a plain word list entry, not a pattern
-        fragments.append(fragment)
-    return fragments
+        found.append(fragment)
+    return found
 
 
 def _verdict(pattern: str, flags: int) -> tuple[str, AttackPattern | None]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
 
 import pytest
-import yaml
+from support.lexicon import fragments as all_fragments
+from support.lexicon import lexicon_document
 
 from service.analysis.lexicon import load_lexicon, phrase_pattern
 from service.analysis.phrases import PhraseSet, leading_words, literal_prefix
@@ -43,9 +43,7 @@ TEXTS = [
 def test_category_matches_agree_with_a_plain_alternation(text: str) -> None:
     """Every cue the word-indexed matcher finds, a plain regex over the same group finds too."""
     lexicon = load_lexicon()
-    doc = yaml.safe_load(
-        resources.files("service.analysis").joinpath("data/lexicon.yaml").read_text("utf-8")
-    )
+    doc = lexicon_document()
     found = [
         (group, start)
         for group, start, _ in lexicon.reading.finditer(text)
@@ -118,25 +116,13 @@ def test_a_fallback_group_without_its_literal_start_in_the_text_is_skipped() -> 
     assert phrases.finditer("uses ../x and |SAFE") == [("g", 5, 8), ("g", 14, 19)]
 
 
-def _fragments(node: object) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [f for value in node.values() for f in _fragments(value)]
-    if isinstance(node, list):
-        return [f for value in node for f in _fragments(value)]
-    return []
-
-
 def test_every_lexicon_fragment_is_free_of_nested_quantifiers() -> None:
     # A quantified group that itself ends in a quantifier ("(a+)+", "(\\w+\\s+)*\\w+") is the
     # shape of catastrophic backtracking; the lexicon keeps group repetition bounded ({0,n}) or
     # optional (?).
     nested = re.compile(r"\([^()]*[+*]\)[+*]")
-    doc = yaml.safe_load(
-        resources.files("service.analysis").joinpath("data/lexicon.yaml").read_text("utf-8")
-    )
-    fragments = _fragments(doc)
+    doc = lexicon_document()
+    fragments = all_fragments(doc)
     assert len(fragments) > 500
     assert not [f for f in fragments if nested.search(f)]
 
@@ -150,9 +136,7 @@ def test_a_word_that_may_run_on_is_a_stem(fragment: str, text: str) -> None:
 
 
 def test_every_verdict_phrase_holds_a_trigger_word() -> None:
-    doc = yaml.safe_load(
-        resources.files("service.analysis").joinpath("data/lexicon.yaml").read_text("utf-8")
-    )
+    doc = lexicon_document()
     triggers = doc["verdict"]["trigger_words"]
     for group in ("no_defects", "defects_found"):
         for fragment in doc["verdict"][group]:
