@@ -35,6 +35,9 @@ _POINTING_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
+# A code span that calls, assigns or reaches into something (`pickle.loads(x)`, `shell=True`,
+# `el.innerHTML`) rather than quoting a name, a string or a path (`'synchronize'`, `../views`).
+_USES_AN_API = re.compile(r"`(?![\"'])[^`/\n(=.]*[(=.][^`/\n]*`")
 _CONTRAST = re.compile(r"[,;]\s+(?:but|however|though|yet)\b,?\s*|\s+but\s+", re.IGNORECASE)
 READ_CHARS = 6000
 """How much of one point is read for its kind, category and severity (its lead decides)."""
@@ -221,7 +224,8 @@ def _cue_scores(
     other defect classes. So the title counts twice, a point's first sentence one and a half
     times, advice and impact sentences ("If left unresolved, ...") half, and so does a
     consequence clause ("..., so that an injection has limited impact"). A cue inside a code
-    span is part of a name (`self.admin_api`), not a claim, and counts half.
+    span is part of a name (`self.admin_api`), not a claim, and counts half, unless it is a
+    strong cue in a span that uses an API (`pickle.loads(blob)`): that names the defect.
     """
     if sentences_read is None:
         sentences_read = readings(segment, lexicon)
@@ -245,7 +249,8 @@ def _cue_scores(
         code = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
         for category, weight, start in reading.cues:
             share = factor / 2 if start >= turn else factor
-            if code and any(a <= start < b for a, b in code):
+            span = next(((a, b) for a, b in code if a <= start < b), None) if code else None
+            if span is not None and not (weight >= 3 and _USES_AN_API.search(text, *span)):
                 share /= 2
             totals[category] = totals.get(category, 0.0) + weight * share
             strongest[category] = max(strongest.get(category, 0), weight)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.analysis.classify import classify, sentence_group, sentences
+from service.analysis.classify import _cue_scores, classify, sentence_group, sentences
 from service.analysis.lexicon import load_lexicon
 from service.analysis.model import Kind, Severity
 from service.analysis.segment import Segment
@@ -128,6 +128,44 @@ def test_cue_phrases_vote_for_the_category() -> None:
 def test_a_name_inside_a_code_span_counts_less_than_prose() -> None:
     text = "It's not clear why `self.admin_api` exists besides `self.api`; document its purpose."
     assert classify(_point(text), text).category.family == "quality"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "score"),
+    [
+        # A span that calls, assigns or reaches into a dangerous API names the defect: in full.
+        ("Avoid `pickle.loads(blob)` here.", "deserialization", 3.0),
+        ("Drop `shell=True` here.", "injection", 3.0),
+        ("Avoid `el.innerHTML` here.", "injection", 3.0),
+        # A quoted string, a bare name or a path in a span is only a name: half.
+        ("Rename `'synchronize'` here.", "concurrency", 1.5),
+        ("Rename `pickle` here.", "deserialization", 1.5),
+        ("Import it from `../views/injection-panel.js` here.", "injection", 1.5),
+    ],
+)
+def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
+    text: str, category: str, score: float
+) -> None:
+    scores = _cue_scores(_point(text), load_lexicon())
+    assert scores[category][0] == score
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "`requests.get(url, verify=False)` disables certificate verification.",
+        "`printf(msg)` is a format string vulnerability.",
+        "The error returned by `f.Sync()` is ignored.",
+        "`eval(expr)` evaluates whatever the client sends.",
+        "The host is passed straight to the shell.",
+        "The SMTP password is hard-coded in `mailer.py`.",
+        "`get()` may return `None` in that branch.",
+        "`audit()` writes the API token to the log.",
+        "The IV in `seal()` is a constant zero block.",
+    ],
+)
+def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:
+    assert sentence_group(sentence, load_lexicon()) == "problem"
 
 
 def test_a_point_with_no_cue_falls_back_by_family() -> None:
