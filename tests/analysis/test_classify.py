@@ -30,6 +30,11 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Could you share the view function that calls this helper?", "context_request"),
         ("Without seeing the callers, it is impossible to say whether it is exploitable.", "hedge"),
         ("The new test builds its host state with fakes.", None),
+        (
+            "The loader uses `yaml.safe_load`, which avoids arbitrary object construction.",
+            "positive",
+        ),
+        ("`Marshal.load(state)` restores objects straight from the request.", "problem"),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
