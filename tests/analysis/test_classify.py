@@ -35,6 +35,14 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
             "positive",
         ),
         ("`Marshal.load(state)` restores objects straight from the request.", "problem"),
+        # A risky act denied outright rules the risk out; an imperative "do not" asks for a change.
+        ("The code never logs the token to the console.", "positive"),
+        ("Nothing in this diff deserializes data from untrusted input.", "positive"),
+        (
+            "`yaml.safe_load` is used, so untrusted input cannot construct arbitrary objects.",
+            "positive",
+        ),
+        ("Do not pass in `utilityModule`, make it a receiver.", "problem"),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
