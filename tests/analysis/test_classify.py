@@ -43,6 +43,8 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
             "positive",
         ),
         ("Do not pass in `utilityModule`, make it a receiver.", "problem"),
+        ("No SQL injection risk here because the query is parameterized.", "positive"),
+        ("I don't see anything exploitable in `upload()`.", "positive"),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
