@@ -43,21 +43,33 @@ _RANGE_SEP = (
 )
 _REF = rf"{_NUMBER}(?:{_RANGE_SEP}{_NUMBER})?"
 _LIST_SEP = r"[ \t]{0,3}(?:,[ \t]{0,3}(?:(?:and|or)[ \t]{1,3}|&[ \t]{0,3})?|(?:and|or|&)[ \t]{1,3})"
-# `lines` + optional "no."/"number"/"#" + a short run of separators (space, colon, bold, bracket).
-_KEYWORD = r"(?<![\w-])lines?(?:[ \t]{1,3}(?:numbers?|nos?\.?))?[ \t:*#\[]{1,6}"
+# `lines` + optional "no."/"number"/"#" + a short run of separators (space, colon, bold, bracket,
+# the quote that closes a JSON key: `"line": 51`).
+_KEYWORD = r"(?<![\w-])lines?(?:[ \t]{1,3}(?:numbers?|nos?\.?))?[ \t:*#\[\"']{1,6}"
+# `app.py:42`, `src/view.tsx:10-20`, `main.go:51:7` (line, then column): a source file's name, a
+# colon and the line. Only code files count, so `example.com:8080` is not line 8080.
+_SOURCE_EXTENSIONS = (
+    "py|pyi|js|jsx|mjs|cjs|ts|tsx|go|java|kt|kts|scala|rb|php|c|h|cc|cpp|cxx|hpp|cs|rs|swift|m|mm"
+    "|sh|bash|pl|lua|r|dart|ex|exs|erl|hs|ml|sql|html|vue|svelte|css|scss|yaml|yml|json|toml|xml"
+    "|tf|gradle|ipynb"
+)
+_FILE_LINE = rf"\.(?<=\w\.)(?:{_SOURCE_EXTENSIONS}):(?P<fform>{_NUMBER}(?:{_DASH}{_NUMBER})?)"
 _L_FORM = (
     rf"(?<![\w./-])(?-i:L){_NUMBER}(?:[ \t]{{0,2}}{_DASH}[ \t]{{0,2}}(?-i:L)?{_NUMBER})?"
     r"(?!/|[ \t]{1,3}(?:cache|norm|regulari[sz]ation|loss|distance|penalty|switch|layer|load"
     r"|proxy|firewall|traffic|routing)\b)"
 )
 _LINE_REF = re.compile(
-    rf"{_KEYWORD}(?P<list>{_REF}(?:{_LIST_SEP}{_REF}){{0,{MAX_LINE_REFS}}})|(?P<lform>{_L_FORM})",
+    rf"{_KEYWORD}(?P<list>{_REF}(?:{_LIST_SEP}{_REF}){{0,{MAX_LINE_REFS}}})|(?P<lform>{_L_FORM})"
+    rf"|{_FILE_LINE}",
     re.IGNORECASE,
 )
 _RANGE = re.compile(rf"(\d{{1,9}})(?:{_RANGE_SEP}(\d{{1,9}}))?", re.IGNORECASE)
-# Every line reference holds "line" or an "L" right before a digit; a substring test is far
-# cheaper than scanning with _LINE_REF, whose lookbehinds are tried at every position.
+# Every line reference holds "line", an "L" right before a digit, or a code file's name before a
+# colon and a digit; these tests are far cheaper than scanning with _LINE_REF, whose lookbehinds
+# are tried at every position.
 _L_DIGIT = re.compile(r"L\d")
+_FILE_LINE_HINT = re.compile(rf"\.(?<=\w\.)(?:{_SOURCE_EXTENSIONS}):\d", re.IGNORECASE)
 
 
 def _ranges(fragment: str) -> Iterator[LineRange]:
@@ -73,10 +85,15 @@ def _ranges(fragment: str) -> Iterator[LineRange]:
 def extract_lines(text: str) -> tuple[LineRange, ...]:
     """Every line reference in `text`, in order; an immediate repeat of a range is dropped."""
     found: list[LineRange] = []
-    if "line" not in text.lower() and _L_DIGIT.search(text) is None:
+    if (
+        "line" not in text.lower()
+        and _L_DIGIT.search(text) is None
+        and _FILE_LINE_HINT.search(text) is None
+    ):
         return ()
     for match in _LINE_REF.finditer(text):
-        for line_range in _ranges(match.group("list") or match.group("lform")):
+        fragment = match.group("list") or match.group("lform") or match.group("fform")
+        for line_range in _ranges(fragment):
             if not found or found[-1] != line_range:
                 found.append(line_range)
                 if len(found) >= MAX_LINE_REFS:

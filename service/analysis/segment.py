@@ -382,6 +382,16 @@ def _yaml_document(text: str) -> Document | None:
     prose: list[Prose] = []
     for key, value, depth in _walk_yaml(data):
         label = _label(key)
+        if isinstance(value, list) and label in lexicon.finding_list_keys:
+            entries = [entry for entry in value if isinstance(entry, dict)][:MAX_RECORDS]
+            if entries and len(entries) == len(value):
+                start, stop = _yaml_key_span(text, match.end(), end, key, depth)
+                items = _yaml_item_spans(text, start, stop, len(entries))
+                for entry, (item_start, item_stop) in zip(entries, items, strict=True):
+                    seg = _record_segment(_fields_of(entry), item_start, item_stop, "yaml")
+                    if seg:
+                        segments.append(seg)
+                continue
         scalar = _scalar(value)
         if scalar is None:
             continue
@@ -392,6 +402,27 @@ def _yaml_document(text: str) -> Document | None:
             title, body = _title_and_body(scalar, lexicon.field_labels)
             segments.append(Segment(start, stop, title, body, "yaml", ((label, scalar),)))
     return Document(tuple(segments), tuple(prose), True, close < 0, structured=True)
+
+
+_YAML_ITEM = re.compile(r"^([ \t]*)-(?:[ \t]|$)", re.M)
+
+
+def _yaml_item_spans(text: str, start: int, stop: int, count: int) -> list[tuple[int, int]]:
+    """The spans of the first `count` items (`- ...`) of the block list in `text[start:stop]`.
+
+    Items are the dashes at the list's own indent; when they cannot be told apart, each item
+    gets the whole list's span.
+    """
+    dashes = list(_YAML_ITEM.finditer(text, start, stop))
+    if not dashes:
+        return [(start, stop)] * count
+    indent = min(len(d.group(1)) for d in dashes)
+    heads = [d.start() + indent for d in dashes if len(d.group(1)) == indent]
+    if len(heads) < count:
+        return [(start, stop)] * count
+    ends = [*heads[1:], stop]
+    spans = zip(heads, ends, strict=True)
+    return [(head, _rstrip_to(text, head, tail)) for head, tail in spans][:count]
 
 
 def _walk_yaml(data: dict[str, Any], depth: int = 0) -> Iterator[tuple[str, Any, int]]:

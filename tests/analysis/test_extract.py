@@ -69,6 +69,13 @@ def lines(text: str) -> list[tuple[int, int]]:
         ("line 7, line 7", [(7, 7)]),
         ("lines 20-10", [(10, 20)]),
         ("LINE 3", [(3, 3)]),
+        # A code file's name, a colon and the line (and maybe a column or an end line).
+        ("See `app.py:42` for the query.", [(42, 42)]),
+        ("src/view.tsx:10-20 and main.go:51:7", [(10, 20), (51, 51)]),
+        ("File: upload.py:88", [(88, 88)]),
+        # JSON and YAML answers: the key's closing quote sits between the word and the number.
+        ('{"file": "auth.go", "line": 51}', [(51, 51)]),
+        ('"lines": [51, 52]', [(51, 51), (52, 52)]),
     ],
 )
 def test_line_references(text: str, expected: list[tuple[int, int]]) -> None:
@@ -99,6 +106,8 @@ def test_line_references(text: str, expected: list[tuple[int, int]]) -> None:
         "l12 is lowercase",
         "see /L10 in the path",
         "this line is too long",
+        "the service listens on example.com:8080",
+        "pin requests==2.31.0 and run app.py:main",
         "",
     ],
 )

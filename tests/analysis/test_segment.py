@@ -237,3 +237,23 @@ _FENCE_PIECES = [
 def test_an_unclosed_fence_is_found_as_the_line_rules_say(lines: list[list[str]]) -> None:
     text = "\n".join("".join(parts) for parts in lines)
     assert _segment(text).unclosed_fence == _unclosed_reference(text)
+
+
+def test_a_yaml_answer_listing_records_yields_one_point_per_record() -> None:
+    body = (
+        "```yaml\n"
+        "vulnerabilities:\n"
+        "  - title: Command injection\n"
+        "    line: 23\n"
+        "    detail: runs a shell command built from user input\n"
+        "  - title: Weak hash\n"
+        "    detail: passwords are hashed with md5\n"
+        "```"
+    )
+    doc = _segment(body)
+    assert doc.structured
+    assert _titles(doc) == ["Command injection", "Weak hash"]
+    first, second = (body[s.start : s.end] for s in doc.segments)
+    assert first.startswith("- title: Command injection")
+    assert first.endswith("user input")
+    assert second == "- title: Weak hash\n    detail: passwords are hashed with md5"
