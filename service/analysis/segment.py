@@ -765,8 +765,25 @@ class _Reader:
             if self._too_slight(body) or self._framing(body):
                 self.prose.append(Prose(start, end, body))
                 continue
-            self.segments.append(Segment(start, end, None, body, "paragraph"))
+            title, text = _numbered_point_title(body)
+            self.segments.append(Segment(start, end, title, text, "paragraph"))
             follows_point = True
+
+
+_NUMBERED_POINT = re.compile(
+    r"(?:issue|finding|problem|bug|vulnerability|concern|observation|suggestion|recommendation"
+    r"|item|point|comment)[ \t]{0,2}#?\d{1,4}[ \t]{0,2}[:.)\u2014\u2013-]",
+    re.IGNORECASE,
+)
+
+
+def _numbered_point_title(body: str) -> tuple[str | None, str]:
+    """A paragraph headed by its own short numbered line ("Issue 2 - Missing timeout (Medium)")
+    takes that line as its title."""
+    first, _, rest = body.partition("\n")
+    if rest.strip() and len(first) <= 120 and _NUMBERED_POINT.match(first):
+        return first.strip(), rest.strip()
+    return None, body
 
 
 def _markdown_document(text: str) -> Document:

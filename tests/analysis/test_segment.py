@@ -257,3 +257,15 @@ def test_a_yaml_answer_listing_records_yields_one_point_per_record() -> None:
     assert first.startswith("- title: Command injection")
     assert first.endswith("user input")
     assert second == "- title: Weak hash\n    detail: passwords are hashed with md5"
+
+
+def test_a_paragraph_headed_by_a_numbered_point_line_takes_it_as_its_title() -> None:
+    body = (
+        "Issue 1 — Path traversal (High)\nFile: upload.py:88\n"
+        "`open(base + name)` escapes `base`.\n\n"
+        "Finding 2: Missing timeout\n`requests.get(url)` has no timeout.\n\n"
+        "The refactor keeps behaviour the same and reads well\noverall."
+    )
+    doc = _segment(body)
+    assert _titles(doc) == ["Issue 1 — Path traversal (High)", "Finding 2: Missing timeout", None]
+    assert doc.segments[0].text.startswith("File: upload.py:88")
