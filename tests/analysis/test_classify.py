@@ -44,6 +44,7 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ),
         ("Do not pass in `utilityModule`, make it a receiver.", "problem"),
         ("No SQL injection risk here because the query is parameterized.", "positive"),
+        ("I think this condition is inverted: `if not is_admin` lets everyone through.", "problem"),
         ("I don't see anything exploitable in `upload()`.", "positive"),
     ],
 )
