@@ -45,6 +45,12 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Do not pass in `utilityModule`, make it a receiver.", "problem"),
         ("No SQL injection risk here because the query is parameterized.", "positive"),
         ("I think this condition is inverted: `if not is_admin` lets everyone through.", "problem"),
+        # An imperative aimed at "this X" asks for a change to this code; "this change" is the
+        # whole review's scope, not an element of the code.
+        ("Either log or rethrow this exception.", "problem"),
+        ('Synchronize this lazy initialization of "instance".', "problem"),
+        ("Revoke and change this password, as it is compromised.", "problem"),
+        ("Verify that this change does not break anything.", "suggestion"),
         ("I don't see anything exploitable in `upload()`.", "positive"),
     ],
 )
