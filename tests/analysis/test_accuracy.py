@@ -1,7 +1,10 @@
 """Accuracy floors on the project's labelled cases, so a regression fails the build.
 
 `tests/data/seeds.jsonl` and `crafted.jsonl` are the project's gold corpora; `rules.jsonl` holds
-a labelled case for each reading rule of the analyzer. The floors are the targets of the
+a labelled case for each reading rule of the analyzer; `idioms.jsonl` holds one-sentence cases
+across languages, frameworks, deployment files and review bots (a defect stated by its effect,
+a risk ruled out, a verdict in many wordings), so a rule tuned for one phrasing that breaks
+another shows here. The floors are the targets of the
 accuracy issue (the public data sets in ../shared are scored by `make eval`, not here).
 """
 
@@ -34,6 +37,14 @@ FLOORS = {
         "cwe": 0.97,
         "severity": 0.9,
         "flags": 0.9,
+    },
+    "idioms.jsonl": {
+        "verdict": 0.97,
+        "issue_f1": 0.97,
+        "kind": 0.92,
+        "category": 0.85,
+        "security": 0.95,
+        "http_ok": 1.0,
     },
     "rules.jsonl": {
         "verdict": 1.0,
