@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from service.analysis.extract import extract_cwes, extract_severity, parse_severity
-from service.analysis.lexicon import NAMED_ELEMENT, Lexicon, load_lexicon
+from service.analysis.lexicon import NAMED_ELEMENT, Lexicon, fold_value, load_lexicon
 from service.analysis.model import Kind, Severity
 from service.analysis.segment import Segment
 from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
@@ -262,7 +262,7 @@ def _stated_type(segment: Segment, lexicon: Lexicon, taxonomy: Taxonomy) -> list
     for label, value in segment.fields:
         if label not in lexicon.type_fields and label not in ("type", "category"):
             continue
-        folded = " ".join(value.lower().split()).strip(" .")
+        folded = fold_value(value)
         broad = taxonomy.by_securereviewer_type.get(folded)
         if broad is not None:
             return [c for c in taxonomy.categories if c.securereviewer == broad.securereviewer]

@@ -69,7 +69,7 @@ _RANGE = re.compile(rf"(\d{{1,9}})(?:{_RANGE_SEP}(\d{{1,9}}))?", re.IGNORECASE)
 # colon and a digit; these tests are far cheaper than scanning with _LINE_REF, whose lookbehinds
 # are tried at every position.
 _L_DIGIT = re.compile(r"L\d")
-_FILE_LINE_HINT = re.compile(rf"\.(?<=\w\.)(?:{_SOURCE_EXTENSIONS}):\d", re.IGNORECASE)
+_FILE_LINE_ONLY = re.compile(_FILE_LINE, re.IGNORECASE)
 
 
 def _ranges(fragment: str) -> Iterator[LineRange]:
@@ -88,7 +88,7 @@ def extract_lines(text: str) -> tuple[LineRange, ...]:
     if (
         "line" not in text.lower()
         and _L_DIGIT.search(text) is None
-        and _FILE_LINE_HINT.search(text) is None
+        and _FILE_LINE_ONLY.search(text) is None
     ):
         return ()
     for match in _LINE_REF.finditer(text):

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from service.analysis.phrases import PhraseSet
+from service.analysis.phrases import PhraseSet, bounded
 
 # A named element of the reviewed code: a code span, a quoted identifier, a file name, a call,
 # or an identifier spelled the way only code spells words (camelCase, snake_case, a.b member).
@@ -29,22 +29,21 @@ NAMED_ELEMENT = re.compile(
     r"|[a-z]\w{0,30}+\.[a-z]\w{1,40}+\()",
 )
 
-# A fragment that ends in an escaped punctuation mark ("eval\(") or a symbol gets no trailing
-# word boundary; everything else must end at one, so "log" never matches inside "login".
-_OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
 
-
-def phrase_pattern(fragments: list[str], *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """Compile fragments into one alternation matched at word boundaries."""
-    parts = []
-    for fragment in fragments:
-        fragment = str(fragment)
-        head = "" if fragment.startswith(("^", "\\.", "%")) else r"(?<!\w)"
-        tail = "" if fragment.endswith("$") or _OPEN_END.search(fragment) else r"(?!\w)"
-        parts.append(f"{head}(?:{fragment}){tail}")
-    if not parts:
+def phrase_pattern(fragments: list[str]) -> re.Pattern[str]:
+    """Compile fragments into one case-insensitive alternation matched at word boundaries."""
+    if not fragments:
         return re.compile(r"(?!x)x")
-    return re.compile("|".join(parts), flags)
+    return re.compile("|".join(bounded(str(fragment)) for fragment in fragments), re.IGNORECASE)
+
+
+def fold_value(value: str) -> str:
+    """A field's value for comparing with the lexicon: lower case, single spaces, no end dot."""
+    return " ".join(value.lower().split()).strip(" .")
+
+
+def _fold_title(title: str) -> str:
+    return " ".join(title.lower().replace("`", "").split()).strip(" :.-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +81,11 @@ class Lexicon:
 
     def is_framing_title(self, title: str) -> bool:
         """Whether a heading names an introduction, summary or conclusion, not a point."""
-        folded = " ".join(title.lower().replace("`", "").split()).strip(" :.-")
-        return self.framing_title.fullmatch(folded) is not None
+        return self.framing_title.fullmatch(_fold_title(title)) is not None
 
     def is_closing_title(self, title: str) -> bool:
         """Whether a heading names a conclusion or summary (its lists restate, not add)."""
-        folded = " ".join(title.lower().replace("`", "").split()).strip(" :.-")
-        return self.closing_title.fullmatch(folded) is not None
+        return self.closing_title.fullmatch(_fold_title(title)) is not None
 
     def is_framing_paragraph(self, text: str) -> bool:
         """Whether a paragraph is a lead-in or a wrap-up rather than a point.

@@ -156,10 +156,6 @@ class _Builder:
         if start < end:
             self._extend_identity(start, self.body[start:end])
 
-    def substitute(self, position: int, char: str) -> None:
-        """Replace the one character at `position` by `char` (same offsets)."""
-        self._extend_identity(position, char)
-
     def substitute_range(self, start: int, text: str) -> None:
         """Replace `body[start:start + len(text)]` by `text` of the same length (same offsets)."""
         if text:
@@ -277,7 +273,7 @@ def normalize(body: str) -> NormalizedText:
             if at + 1 < size and body[at + 1] == "\n":
                 pos = at + 1  # drop the CR; the LF is kept as it is
             else:
-                builder.substitute(at, "\n")
+                builder.substitute_range(at, "\n")
                 pos = at + 1
         elif kind == "comment":
             close = body.find(_COMMENT_END, at + 4)

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_WORD = re.compile(r"\w+")
 _LITERAL = re.compile(r"[a-z0-9_]+")
+# A fragment that ends in an escaped punctuation mark ("eval\(") or a symbol gets no trailing
+# word boundary; everything else must end at one, so "log" never matches inside "login".
 _OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
 _STEM_KEY = 3
 _WORD_END = "<end>"
@@ -120,6 +121,12 @@ def _alternation(fragments: Sequence[str]) -> str:
     return "|".join(f"(?:{fragment}){_tail(fragment)}" for fragment in fragments)
 
 
+def bounded(fragment: str) -> str:
+    """A fragment as a regex that starts and ends at word boundaries where its ends are words."""
+    head = "" if fragment.startswith(("^", "\\.", "%")) else r"(?<!\w)"
+    return f"{head}(?:{fragment}){_tail(fragment)}"
+
+
 @dataclass(frozen=True, slots=True)
 class _Fallback:
     """A group's fragments without a plain lead word, scanned for across the whole text.
@@ -139,13 +146,9 @@ class _Fallback:
 def _fallback(fragments: list[str]) -> _Fallback | None:
     if not fragments:
         return None
-    parts = []
-    for fragment in fragments:
-        head = "" if fragment.startswith(("^", "\\.", "%")) else r"(?<!\w)"
-        parts.append(f"{head}(?:{fragment}){_tail(fragment)}")
     prefixes = [literal_prefix(fragment) for fragment in fragments]
     needles = tuple(prefixes) if all(prefixes) else ()
-    return _Fallback(re.compile("|".join(parts), re.IGNORECASE), needles)
+    return _Fallback(re.compile("|".join(map(bounded, fragments)), re.IGNORECASE), needles)
 
 
 def _trie_source(words: Iterable[str], stems: Iterable[str]) -> str:
@@ -234,7 +237,6 @@ class PhraseSet:
     _CACHE_LIMIT = 50_000
 
     def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
-        self.groups = tuple(groups)
         self._exact: dict[str, _Probe] = {}
         self._stems: dict[str, list[tuple[str, _Probe]]] = defaultdict(list)
         self._fallback: dict[str, _Fallback] = {}
@@ -262,12 +264,6 @@ class PhraseSet:
             if anchored:
                 anchored_groups.append((group, anchored))
         self._anchored = _Probe.build(anchored_groups) if anchored_groups else None
-        needles = [needle for fallback in self._fallback.values() for needle in fallback.needles]
-        always = any(not fallback.needles for fallback in self._fallback.values())
-        # One scan tells whether any fallback group can match at all.
-        self._fallback_gate = (
-            re.compile("|".join(map(re.escape, needles))) if needles and not always else None
-        )
 
         by_word: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
         for (word, group), fragments in exact.items():
@@ -305,12 +301,13 @@ class PhraseSet:
         group_end: dict[str, int] = {}
         candidates = self._candidates
         lowered = text.lower()
-        if len(lowered) == len(text):
-            words = self._words.finditer(lowered)
-        else:
-            words = self._words_any_case.finditer(text)
+        # Scanned lower-cased, a word is already its own key; scanned as written, fold it.
+        folded = len(lowered) == len(text)
+        words = (self._words if folded else self._words_any_case).finditer(
+            lowered if folded else text
+        )
         for word in words:
-            probes = candidates(word.group().lower())
+            probes = candidates(word.group() if folded else word.group().lower())
             if not probes:
                 continue
             start = word.start()
@@ -326,9 +323,7 @@ class PhraseSet:
                     group_end[group] = max(end, start + 1)
         if self._anchored is not None:
             self._match_anchored(text, starts, found)
-        if self._fallback and (
-            self._fallback_gate is None or self._fallback_gate.search(lowered) is not None
-        ):
+        if self._fallback:
             self._match_fallback(text, lowered, found)
         found.sort(key=lambda item: item[1])
         return found
@@ -355,13 +350,6 @@ class PhraseSet:
             for match in fallback.pattern.finditer(text):
                 if not any(a <= match.start() < b for a, b in taken):
                     found.append((group, match.start(), match.end()))
-
-    def counts(self, text: str) -> dict[str, int]:
-        """How many times each group matches."""
-        totals: dict[str, int] = {}
-        for group, _, _ in self.finditer(text):
-            totals[group] = totals.get(group, 0) + 1
-        return totals
 
     def first(self, text: str) -> dict[str, int]:
         """The start of each group's first match."""

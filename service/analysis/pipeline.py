@@ -59,8 +59,8 @@ def _categories(issues: tuple[Issue, ...]) -> tuple[CategoryCount, ...]:
     counts = Counter(i.category for i in issues)
     findings = Counter(i.category for i in issues if i.kind is Kind.FINDING)
     family = {i.category: i.family for i in issues}
-    first_seen = {c: n for n, c in reversed(list(enumerate(i.category for i in issues)))}
-    ordered = sorted(counts, key=lambda c: (-counts[c], -findings[c], first_seen[c]))
+    # `counts` keeps first-seen order and the sort is stable: ties stay in order of appearance.
+    ordered = sorted(counts, key=lambda c: (-counts[c], -findings[c]))
     return tuple(CategoryCount(c, family[c], counts[c], findings[c]) for c in ordered)
 
 

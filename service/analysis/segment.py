@@ -503,6 +503,15 @@ class _Block:
     info: str = ""  # a fence's info string
 
 
+def _is_item_list(block: _Block) -> bool:
+    """A list whose items are points (not a list of `Label: value` fields)."""
+    return block.kind == "list" and not block.field_list
+
+
+def _is_table(block: _Block) -> bool:
+    return block.kind == "table" and bool(block.items)
+
+
 @dataclass(slots=True)
 class _Section:
     heading: _Block | None
@@ -681,16 +690,16 @@ class _Reader:
 
     def section(self, section: _Section, top: bool) -> None:
         heading = section.heading
-        item_lists = [b for b in section.blocks if b.kind == "list" and not b.field_list]
-        tables = [b for b in section.blocks if b.kind == "table" and b.items]
+        item_lists = [b for b in section.blocks if _is_item_list(b)]
+        tables = [b for b in section.blocks if _is_table(b)]
         title = _strip_numbering(_clean_line(heading.title)) if heading else ""
         framing = bool(title) and self.lexicon.is_framing_title(title)
         closing = bool(title) and self.lexicon.is_closing_title(title)
         if section.children or item_lists or tables or top or framing:
             for block in section.blocks:
-                if block in item_lists and not closing:
+                if _is_item_list(block) and not closing:
                     self.list_items(block)
-                elif block in tables and not closing:
+                elif _is_table(block) and not closing:
                     self.table_rows(block)
                 else:
                     self.prose_block(block)
@@ -788,8 +797,9 @@ def _numbered_point_title(body: str) -> tuple[str | None, str]:
 
 def _markdown_document(text: str) -> Document:
     """Read a markdown review; a very long one only up to the structure budget."""
+    unclosed = _unclosed_fence(text)
     if len(text) <= STRUCTURE_CHARS and text.count("\n", 0, STRUCTURE_CHARS) < STRUCTURE_LINES:
-        return _read_markdown(text)
+        return _read_markdown(text, unclosed)
     # The markdown parser costs tens of microseconds a line; a review longer than the budget
     # has more points than the answer can hold, so only its head is parsed and its end (where
     # conclusions are) is kept as prose for the verdict.
@@ -799,16 +809,10 @@ def _markdown_document(text: str) -> Document:
         limit = min(limit, line_limit)
     cut = text.rfind("\n", 0, limit)
     head_end = cut if cut > 0 else limit
-    document = _read_markdown(text[:head_end])
+    document = _read_markdown(text[:head_end], unclosed)
     tail_start = max(head_end, len(text) - CLOSING_CHARS)
     closing = Prose(tail_start, len(text), _clean_block(text[tail_start:]))
-    return Document(
-        document.segments,
-        (*document.prose, closing),
-        True,
-        _unclosed_fence(text),
-        capped=True,
-    )
+    return Document(document.segments, (*document.prose, closing), True, unclosed, capped=True)
 
 
 def _nth_newline(text: str, count: int) -> int:
@@ -820,7 +824,8 @@ def _nth_newline(text: str, count: int) -> int:
     return position
 
 
-def _read_markdown(text: str) -> Document:
+def _read_markdown(text: str, unclosed: bool) -> Document:
+    """Segment markdown `text`; `unclosed` says whether the whole review ends inside a fence."""
     lines = _Lines(text)
     tokens = _MD.parse(text)
     blocks = _blocks(tokens, lines)
@@ -830,11 +835,8 @@ def _read_markdown(text: str) -> Document:
         or (b.kind == "fence" and lines.raw(b.begin + 1, max(b.begin + 1, b.end - 1)).strip())
         for b in blocks
     )
-    unclosed = _unclosed_fence(text)
     reader = _Reader(text, lines)
-    structural = any(
-        b.kind in ("heading", "table") or (b.kind == "list" and not b.field_list) for b in blocks
-    )
+    structural = any(b.kind in ("heading", "table") or _is_item_list(b) for b in blocks)
     if structural:
         reader.section(_sections(blocks), top=True)
     else:

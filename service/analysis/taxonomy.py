@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -11,8 +10,6 @@ from typing import Any
 import yaml
 
 from service.analysis.model import Severity
-
-_CWE_ID = re.compile(r"CWE-(\d{1,5})\Z")
 
 
 @dataclass(frozen=True, slots=True)

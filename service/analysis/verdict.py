@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from service.analysis.lexicon import Lexicon, load_lexicon
+from service.analysis.lexicon import Lexicon, fold_value, load_lexicon
 from service.analysis.model import Flag, Issue, Kind, Verdict
 from service.analysis.segment import Document, Prose
 
@@ -50,7 +50,7 @@ class VerdictResult:
 def _field_statement(prose: Prose, lexicon: Lexicon) -> Statement | None:
     """A verdict field of a structured answer ("Security type: No Issue")."""
     label = prose.label or ""
-    value = " ".join(prose.text.lower().split()).strip(" .")
+    value = fold_value(prose.text)
     if label in lexicon.type_fields or label in ("security concerns", "security issues"):
         if value in lexicon.no_issue_values or value.startswith(("no ", "no,", "none")):
             return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, prose.text)
