@@ -180,15 +180,19 @@ def test_eval_json(capsys: pytest.CaptureFixture[str]) -> None:
     seeds = evaluate(load_corpus(SEEDS))
     assert set(report) == {"corpora", "all"}
     assert list(report["corpora"]) == ["crafted", "seeds"]  # sorted keys
+    crafted = evaluate(load_corpus(CRAFTED))
     assert report["corpora"]["seeds"] == {**seeds.as_dict(), "misses": list(seeds.misses)}
+    assert crafted.misses, "the crafted corpus has misses to report"
+    assert report["corpora"]["crafted"]["misses"] == list(crafted.misses)
     assert report["all"]["cases"] == 5 + len(load_corpus(CRAFTED))
 
 
 def test_eval_show_misses(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--show-misses", str(SEEDS)]) == 0
+    assert main(["eval", "--show-misses", str(CRAFTED)]) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    misses = list(evaluate(load_corpus(SEEDS)).misses)
+    misses = list(evaluate(load_corpus(CRAFTED)).misses)
+    assert misses, "the crafted corpus has misses to show"
     assert lines[: len(misses) + 1] == [*misses, ""]
     assert lines[len(misses) + 1].startswith("corpus ")
 

@@ -236,16 +236,6 @@ def test_deeply_nested_json_request_is_400(client: FlaskClient, depth: int) -> N
         assert document["code"] in {"invalid_json", "invalid_request"}
 
 
-def test_duplicate_keys_are_answered_deterministically(client: FlaskClient) -> None:
-    data = b'{"body": "first body", "id": "a", "body": "second body", "id": "b"}'
-    response = client.post("/v1/analyze", data=data, content_type="application/json")
-    if response.status_code == 400:  # a stricter parser may refuse them outright
-        problem(response, 400)
-        return
-    assert response.status_code == 200
-    assert response.get_json()["id"] == "b"  # the last one wins, as in every JSON.parse
-
-
 @pytest.mark.parametrize(
     "data",
     [
@@ -264,11 +254,10 @@ def test_huge_batches_are_refused_before_any_analysis(client: FlaskClient, count
     response = guarded(
         lambda: client.post("/v1/analyze/batch", data=data, content_type="application/json")
     )
-    status = 413 if len(data) > 8 * MIB else 400
-    document = problem(response, status)
+    assert len(data) <= 8 * MIB  # under the request limit: the batch size is what is refused
+    document = problem(response, 400)
     assert response.headers["X-Request-ID"]
-    if status == 400:
-        assert "reviews" in document["errors"]
+    assert "reviews" in document["errors"]
 
 
 def test_batch_over_the_request_limit_is_413(client: FlaskClient) -> None:
@@ -306,10 +295,8 @@ def test_body_one_byte_over_the_limit_is_413(client: FlaskClient) -> None:
     "header", ["x" * 10_000, "\x00\x01", "<script>alert(1)</script>", "id\r\nX-Injected: 1"]
 )
 def test_hostile_request_ids_are_replaced(client: FlaskClient, header: str) -> None:
-    try:
-        response = client.get("/livez", headers={"X-Request-ID": header})
-    except ValueError:  # werkzeug refuses to send a header with a line break at all
-        return
+    # Put into the WSGI environ directly: werkzeug's client refuses to send a line break.
+    response = client.get("/livez", environ_overrides={"HTTP_X_REQUEST_ID": header})
     assert response.headers["X-Request-ID"] != header
     assert len(response.headers["X-Request-ID"]) == 32
     assert "X-Injected" not in response.headers

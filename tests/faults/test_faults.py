@@ -77,17 +77,14 @@ def test_sigkilled_workers_are_replaced_and_metrics_keep_counting(server: Gunico
 
 def test_a_request_over_the_timeout_gets_an_error_not_a_hang(server: Gunicorn) -> None:
     workers_before = server.workers()
-    outcome: str
     try:
         # Far longer than TIMEOUT: the arbiter must step in long before the client gives up.
         reply = server.request("GET", f"{SLEEP_PATH}?seconds=100", timeout=TIMEOUT + 40)
-        outcome = f"status {reply.status}"
         assert reply.status >= 500, reply
-    except (ConnectionError, http.client.RemoteDisconnected, http.client.IncompleteRead) as exc:
-        outcome = type(exc).__name__
+    except (ConnectionError, http.client.RemoteDisconnected, http.client.IncompleteRead):
+        pass  # the killed worker's connection dropped: an error, not a hang
     except TimeoutError:
         pytest.fail(f"the client hung for {TIMEOUT + 40}s: the timed-out worker was not killed")
-    assert outcome
     assert "WORKER TIMEOUT" in server.log()
     server.wait_until(server.ready, "answer after the timeout", RECOVERY_DEADLINE)
     server.wait_until(

@@ -171,7 +171,6 @@ def test_fingerprints_ignore_offsets_and_line_numbers_but_not_path_or_text() -> 
         original,
         index=7,
         span=replace(original.span, start=5000, end=5400),
-        text=original.text.replace("query", "query"),
         lines=(),
     )
     renumbered = replace(original, text=original.text + " See line 470.")
