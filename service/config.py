@@ -65,7 +65,7 @@ class Settings:
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", cls.max_request_bytes, minimum=1),
             max_batch_size=_int(env, "MAX_BATCH_SIZE", cls.max_batch_size, minimum=1),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
-            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            metrics_dir=metrics_dir_from_env(env),
             api_keys=_api_keys(env),
             auth_exempt_paths=_paths(env, "AUTH_EXEMPT_PATHS", DEFAULT_AUTH_EXEMPT_PATHS),
             ui_enabled=_bool(env, "UI_ENABLED", cls.ui_enabled),
@@ -73,6 +73,13 @@ class Settings:
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"LOG_LEVEL must be a logging level name, not {settings.log_level!r}")
         return settings
+
+
+def metrics_dir_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The Prometheus multiprocess directory alone: gunicorn's arbiter re-reads it after
+    `on_starting` may have exported a private one, without re-reading every other setting."""
+    env = os.environ if environ is None else environ
+    return env.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -33,7 +33,7 @@ from types import FrameType
 from typing import Any
 
 from service.api import readiness
-from service.config import Settings
+from service.config import Settings, metrics_dir_from_env
 from service.observability.logging import gunicorn_logconfig
 
 MAX_DRAIN_SECONDS = 5.0
@@ -176,7 +176,7 @@ def on_exit(server: Any) -> None:
 
 
 def _metrics_dir() -> str:
-    directory = Settings.from_env().metrics_dir
+    directory = metrics_dir_from_env()
     if directory is None:  # on_starting has always exported one
         raise RuntimeError("PROMETHEUS_MULTIPROC_DIR is not set")
     return directory

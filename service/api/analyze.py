@@ -65,8 +65,7 @@ def analyze_one() -> Response:
         review: ReviewRequest = _load(state.review_schema, _json_document())
     else:
         review = _raw_review(header_id)
-    _check_body_size(state, review, "body")
-    analysis = _analyse(state, review)
+    analysis = _analyse(state, review, _body_size(state, review, "body"))
     if fmt == DEFAULT_FORMAT:
         return _vary(jsonify(dump_analysis(analysis)))
     merged = ReviewContext(
@@ -84,9 +83,12 @@ def analyze_batch() -> Response:
     fmt, fail_on = _output_options(_query(set(OUTPUT_PARAMETERS)))
     _accepted_mimetype({JSON})
     batch: BatchRequest = _load(state.batch_schema, _json_document())
-    for index, review in enumerate(batch.reviews):
-        _check_body_size(state, review, f"reviews[{index}].body")
-    analyses = [_analyse(state, review) for review in batch.reviews]
+    # Every body is checked before any is analysed: one over the limit fails the whole batch.
+    sizes = [
+        _body_size(state, review, f"reviews[{index}].body")
+        for index, review in enumerate(batch.reviews)
+    ]
+    analyses = [_analyse(state, r, size) for r, size in zip(batch.reviews, sizes, strict=True)]
     if fmt == DEFAULT_FORMAT:
         return _vary(jsonify({"results": [dump_analysis(analysis) for analysis in analyses]}))
     items = [(a, _context(r)) for a, r in zip(analyses, batch.reviews, strict=True)]
@@ -277,7 +279,8 @@ def _review_id_header() -> str | None:
     return value
 
 
-def _check_body_size(state: AppState, review: ReviewRequest, field: str) -> None:
+def _body_size(state: AppState, review: ReviewRequest, field: str) -> int:
+    """The body's size in UTF-8 bytes; a 413 when it is over the limit."""
     size = len(review.body.encode("utf-8"))
     limit = state.settings.max_body_bytes
     if size > limit:
@@ -287,9 +290,10 @@ def _check_body_size(state: AppState, review: ReviewRequest, field: str) -> None
             f"{field} is {size} bytes of UTF-8; the limit is {limit}.",
             errors={field: [f"Longer than {limit} bytes."]},
         )
+    return size
 
 
-def _analyse(state: AppState, review: ReviewRequest) -> Analysis:
+def _analyse(state: AppState, review: ReviewRequest, body_bytes: int) -> Analysis:
     started = time.perf_counter()
     analysis = analyze(review.body, review.id)
     state.metrics.observe_analysis(
@@ -297,7 +301,7 @@ def _analyse(state: AppState, review: ReviewRequest) -> Analysis:
         issue_count=len(analysis.issues),
         categories=((c.id, c.family, c.count) for c in analysis.categories),
         flags=(str(flag) for flag in analysis.flags),
-        body_bytes=len(review.body.encode("utf-8")),
+        body_bytes=body_bytes,
         seconds=time.perf_counter() - started,
     )
     return analysis

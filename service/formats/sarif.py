@@ -76,20 +76,20 @@ def render_one(reviewed: Reviewed) -> dict[str, Any]:
 
 def render_many(reviews: Sequence[Reviewed]) -> dict[str, Any]:
     """One SARIF log with one run holding the results of every review, in order."""
-    located = [
-        (position, reviewed, issue)
-        for position, reviewed in enumerate(reviews)
-        for issue in reported(reviewed.analysis)
-    ]
-    categories = _ordered_unique(issue.category for _, _, issue in located)
-    taxa = _taxa(categories, [issue for _, _, issue in located])
+    per_review = [reported(reviewed.analysis) for reviewed in reviews]
+    located = [issue for issues in per_review for issue in issues]
+    categories = _ordered_unique(issue.category for issue in located)
+    taxa = _taxa(categories, located)
     rule_index = {category: n for n, category in enumerate(categories)}
     taxon_index = {number: n for n, number in enumerate(taxa)}
+    by_category: dict[str, list[Issue]] = {category: [] for category in categories}
+    for issue in located:
+        by_category[issue.category].append(issue)
     results = []
-    for position, reviewed in enumerate(reviews):
-        prints = fingerprints(reported(reviewed.analysis), reviewed.context.path)
+    for position, (reviewed, issues) in enumerate(zip(reviews, per_review, strict=True)):
+        prints = fingerprints(issues, reviewed.context.path)
         blocking = set(reviewed.decision.blocking)
-        for issue in reported(reviewed.analysis):
+        for issue in issues:
             results.append(
                 _result(
                     issue,
@@ -105,10 +105,7 @@ def render_many(reviews: Sequence[Reviewed]) -> dict[str, Any]:
         "name": TOOL_NAME,
         "version": TOOL_VERSION,
         "semanticVersion": TOOL_VERSION,
-        "rules": [
-            _rule(category, [i for _, _, i in located if i.category == category])
-            for category in categories
-        ],
+        "rules": [_rule(category, by_category[category]) for category in categories],
     }
     run: dict[str, Any] = {"tool": {"driver": driver}}
     if taxa:
