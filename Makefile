@@ -96,7 +96,9 @@ $(BENCH_STAMP): pyproject.toml | $(BIN)/python
 bench-wrk:
 	@if command -v wrk >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		{ $(SUDO) apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "bench: could not install wrk: the HTTP rows will be skipped"; \
 	else \
 		echo "bench: wrk is missing and apt-get is unavailable: the HTTP rows will be skipped"; \
 	fi
