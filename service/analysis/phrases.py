@@ -24,6 +24,9 @@ _STEM_KEY = 3
 _WORD_END = "<end>"
 _STEM_END = "<stem>"
 _OPTIONAL_NEXT = re.compile(r"(?:\\.|\[[^\]]*\]|\([^()]*\)|[^\\])[?*]")
+# What can follow a literal word and end it: a space or non-word class, an escaped or plain
+# punctuation mark, or the end of the text.
+_WORD_STOP = re.compile(r"\\[sbW]|\\[^\w]|[^\w\\.()\[\]{}?*+|^$]|\$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,36 +80,64 @@ def _split_alternatives(group: str) -> list[str]:
     return parts
 
 
+def _ends_word(rest: str) -> bool:
+    """Whether what follows a literal word in a fragment stops the word there."""
+    return rest == "" or (_OPTIONAL_NEXT.match(rest) is None and _WORD_STOP.match(rest) is not None)
+
+
+def _leads_of_each(alternatives: Iterable[str]) -> list[_Lead] | None:
+    leads: list[_Lead] = []
+    for alternative in alternatives:
+        found = leading_words(alternative)
+        if not found:
+            return None
+        leads.extend(found)
+    return list(dict.fromkeys(leads))
+
+
+def _expand_group(head: str, source: str) -> list[str] | None:
+    """`head` followed by each alternative of the group `source` starts with, and what follows
+    the group ("polic(y|ies)" -> "policy", "policies"); None for an optional, repeated or
+    special group."""
+    end = _closing_paren(source, 0)
+    if end < 0 or source[end + 1 : end + 2] in ("?", "*", "{", "+"):
+        return None
+    inner = source[1:end]
+    if inner.startswith("?:"):
+        inner = inner[2:]
+    elif inner.startswith("?"):
+        return None
+    after = source[end + 1 :]
+    return [head + alternative + after for alternative in _split_alternatives(inner)]
+
+
 def leading_words(fragment: str) -> list[_Lead] | None:
     """The words a fragment can start with, or None when that cannot be read off its source."""
     source = fragment.removeprefix(r"\b")
+    alternatives = _split_alternatives(source)
+    if len(alternatives) > 1:
+        return _leads_of_each(alternatives)
     if source.startswith("("):
-        end = _closing_paren(source, 0)
-        if end < 0 or source[end + 1 : end + 2] in ("?", "*", "{"):
-            return None
-        inner = source[1:end]
-        if inner.startswith("?:"):
-            inner = inner[2:]
-        elif inner.startswith("?"):
-            return None
-        leads: list[_Lead] = []
-        for alternative in _split_alternatives(inner):
-            found = leading_words(alternative) if alternative else None
-            if not found:
-                return None
-            leads.extend(found)
-        return leads
+        expanded = _expand_group("", source)
+        return None if expanded is None else _leads_of_each(expanded)
     match = _LITERAL.match(source)
     if not match:
         return None
     word = match.group()
     rest = source[match.end() :]
+    expanded = _expand_group(word, rest) if rest.startswith("(") else None
+    if expanded is not None:
+        return _leads_of_each(expanded)
+    if rest[:1] == "?" and len(word) > 1 and _ends_word(rest[1:]):
+        # "ivs?": exactly one of two words.
+        return [_Lead(word[:-1], False), _Lead(word, False)]
     if rest[:1] in ("?", "*", "{"):
         word = word[:-1]
         stem = True
     else:
-        # The word may run on when what follows can be empty ("hard-?coded", "pep\\s?8").
-        stem = rest.startswith(("\\w", "[", "+")) or _OPTIONAL_NEXT.match(rest) is not None
+        # The word runs on unless what follows cannot be a word character ("hard-?coded" and
+        # "pep\\s?8" are stems).
+        stem = not _ends_word(rest)
     if not word or (stem and len(word) < _STEM_KEY):
         return None
     return [_Lead(word, stem)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from support.lexicon import fragments as all_fragments
@@ -18,7 +20,14 @@ from service.analysis.phrases import PhraseSet, leading_words, literal_prefix
         ("sql\\s+injection", [("sql", False)]),
         ("validat\\w+", [("validat", True)]),
         ("(missing|lack\\s+of)\\s+validation", [("missing", False), ("lack", False)]),
-        ("passwords?", [("password", True)]),
+        ("passwords?", [("password", False), ("passwords", False)]),
+        ("polic(y|ies)", [("policy", False), ("policies", False)]),
+        ("it('s|\\s+is)\\s+important", [("it", False)]),
+        ("(ivs?|nonce)\\s+reuse", [("iv", False), ("ivs", False), ("nonce", False)]),
+        ("(a|b)c\\b", [("ac", False), ("bc", False)]),
+        ("foo|bar", [("foo", False), ("bar", False)]),
+        ("hard-?coded", [("hard", True)]),
+        ("(ab)+c", None),
         ("(\\w+\\s+)?overflow", None),
         ("^ensure", None),
         ("\\.\\./", None),
@@ -141,3 +150,47 @@ def test_every_verdict_phrase_holds_a_trigger_word() -> None:
     for group in ("no_defects", "defects_found"):
         for fragment in doc["verdict"][group]:
             assert any(word in fragment for word in triggers), fragment
+
+
+def _review_texts() -> list[str]:
+    data = Path(__file__).parent.parent / "data"
+    bodies: list[str] = []
+    for name in ("seeds.jsonl", "crafted.jsonl", "idioms.jsonl", "rules.jsonl"):
+        with (data / name).open(encoding="utf-8") as lines:
+            bodies.extend(json.loads(line)["body"] for line in lines if line.strip())
+    return bodies
+
+
+def _lexicon_phrase_sets() -> list[tuple[PhraseSet, dict[str, list[str]]]]:
+    """The packaged lexicon's phrase sets, each with its groups of fragments as written."""
+    doc = lexicon_document()
+    groups = {
+        name: [str(f) for f in frags]
+        for name, frags in doc["kind"].items()
+        if name not in ("deictic", "nit_tags")
+    }
+    for category, by_weight in doc["categories"].items():
+        for weight, frags in by_weight.items():
+            if frags:
+                groups[f"{category}:{weight}"] = [str(f) for f in frags]
+    groups["impact"] = [str(f) for f in doc["impact_sentences"]]
+    lexicon = load_lexicon()
+    hedged = {"hedged": [str(f) for f in doc["hedged"]]}
+    return [(lexicon.reading, groups), (lexicon.hedged_phrases, hedged)]
+
+
+@pytest.mark.parametrize(("phrases", "groups"), _lexicon_phrase_sets(), ids=["reading", "hedged"])
+def test_the_lexicon_phrase_sets_find_what_one_regex_per_group_finds(
+    phrases: PhraseSet, groups: dict[str, list[str]]
+) -> None:
+    """Over real review texts, every group of a packaged phrase set starts its matches where a
+    plain case-insensitive regex of that group's fragments does (`^` fragments only at the
+    text's start). A fragment filed under a word it cannot start with would never match."""
+    plain = {name: phrase_pattern(frags) for name, frags in groups.items()}
+    texts = _review_texts()
+    assert len(texts) > 200
+    for text in texts:
+        expected = sorted(
+            (name, m.start()) for name, regex in plain.items() for m in regex.finditer(text)
+        )
+        assert sorted((g, s) for g, s, _ in phrases.finditer(text)) == expected, text[:80]
