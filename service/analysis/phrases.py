@@ -258,6 +258,19 @@ class _Probe:
         return cls(pattern, tuple((group, pattern.groupindex[name]) for group, name in names))
 
 
+def _leftmost_per_group(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Matches in text order, without any that starts inside an earlier match of its group
+    (what one regex per group would find); the word scan's own matches never overlap."""
+    found.sort(key=lambda item: item[1])
+    kept: list[tuple[str, int, int]] = []
+    group_end: dict[str, int] = {}
+    for group, start, end in found:
+        if start >= group_end.get(group, 0):
+            kept.append((group, start, end))
+            group_end[group] = max(end, start + 1)
+    return kept
+
+
 class PhraseSet:
     """Named groups of fragments, matched in one pass over the words of a text.
 
@@ -352,12 +365,13 @@ class PhraseSet:
                         continue
                     found.append((group, start, end))
                     group_end[group] = max(end, start + 1)
+        if self._anchored is None and not self._fallback:
+            return found
         if self._anchored is not None:
             self._match_anchored(text, starts, found)
         if self._fallback:
             self._match_fallback(text, lowered, found)
-        found.sort(key=lambda item: item[1])
-        return found
+        return _leftmost_per_group(found)
 
     def _match_anchored(
         self, text: str, starts: Sequence[int], found: list[tuple[str, int, int]]
@@ -375,12 +389,8 @@ class PhraseSet:
 
     def _match_fallback(self, text: str, lowered: str, found: list[tuple[str, int, int]]) -> None:
         for group, fallback in self._fallback.items():
-            if not fallback.may_match(lowered):
-                continue
-            taken = [(a, b) for name, a, b in found if name == group]
-            for match in fallback.pattern.finditer(text):
-                if not any(a <= match.start() < b for a, b in taken):
-                    found.append((group, match.start(), match.end()))
+            if fallback.may_match(lowered):
+                found.extend((group, m.start(), m.end()) for m in fallback.pattern.finditer(text))
 
     def first(self, text: str) -> dict[str, int]:
         """The start of each group's first match."""
