@@ -88,7 +88,8 @@ CLOSING_CHARS = 4000
 _LIST_MARKER = re.compile(r"\A[ \t]*(?:[-*+•]|\d{1,9}[.)]|[a-zA-Z][.)](?=[ \t]))[ \t]+")
 _HEADING_MARKER = re.compile(r"\A[ \t]*#{1,6}[ \t]+")
 _QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t]?")
-_EMPHASIS = re.compile(r"\*\*|__")
+# Emphasis markers are stripped, but not inside code spans: `__init__` and `**kwargs` are code.
+_EMPHASIS = re.compile(r"`[^`\n]{0,200}`|\*\*|__")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _LABEL_SEPARATORS = re.compile(r"[\s_\-]+")
 _CODE_TOKEN = re.compile(r"`|\w\(|\w\.\w|\w_\w")
@@ -124,12 +125,22 @@ _FENCED = re.compile(
 )
 
 
+def _keep_code(match: re.Match[str]) -> str:
+    text = match.group()
+    return text if text.startswith("`") else ""
+
+
+def _strip_emphasis(text: str) -> str:
+    """Text without bold markers (`**`, `__`), code spans left as written."""
+    return _EMPHASIS.sub(_keep_code, text) if "**" in text or "__" in text else text
+
+
 def _clean_line(line: str) -> str:
     """Strip block markup (list markers, heading hashes, quote marks) and emphasis."""
     line = _QUOTE_MARKER.sub("", line, count=1) if line.lstrip().startswith(">") else line
     line = _HEADING_MARKER.sub("", line, count=1)
     line = _LIST_MARKER.sub("", line, count=1)
-    line = _EMPHASIS.sub("", line)
+    line = _strip_emphasis(line)
     if "<" in line:
         line = _HTML_TAG.sub("", line)  # bots' avatars and <details> wrappers are not text
     line = _CONTROL.sub("", line)  # control characters carry no meaning and bloat JSON six-fold
@@ -176,10 +187,10 @@ def _title_and_body(text: str, field_labels: frozenset[str]) -> tuple[str | None
         rest = text[match.end() :].lstrip(" \t:-–—").strip()
         lowered = label.lower()
         if label and lowered not in field_labels and _words(label) <= 12:
-            return _strip_numbering(_EMPHASIS.sub("", label)) or None, rest
+            return _strip_numbering(_strip_emphasis(label)) or None, rest
     first, _, rest = text.partition("\n")
     if rest and len(first) <= 120 and not first.rstrip().endswith((".", "!", "?")):
-        return _strip_numbering(_EMPHASIS.sub("", first)).strip() or None, rest.strip()
+        return _strip_numbering(_strip_emphasis(first)).strip() or None, rest.strip()
     return None, text
 
 
@@ -675,12 +686,12 @@ class _Reader:
         header = [
             c.strip() for c in self.lines.raw(block.begin, block.begin + 1).strip("|").split("|")
         ]
-        labels = [_label(_EMPHASIS.sub("", h)) for h in header]
+        labels = [_label(_strip_emphasis(h)) for h in header]
         for begin, end in block.items:
             start, stop = self.lines.span(begin, end)
             cells = [c.strip() for c in self.text[start:stop].strip().strip("|").split("|")]
             fields = tuple(
-                (label, _EMPHASIS.sub("", cell))
+                (label, _strip_emphasis(cell))
                 for label, cell in zip(labels, cells, strict=False)
                 if cell and label not in ("#", "no", "")
             )

@@ -269,3 +269,21 @@ def test_a_paragraph_headed_by_a_numbered_point_line_takes_it_as_its_title() -> 
     doc = _segment(body)
     assert _titles(doc) == ["Issue 1 — Path traversal (High)", "Finding 2: Missing timeout", None]
     assert doc.segments[0].text.startswith("File: upload.py:88")
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        ("The `__init__` method never calls `super().__init__()`.", "`super().__init__()`"),
+        ("- **Bug**: `func(**kwargs)` drops the `timeout` keyword.", "`func(**kwargs)`"),
+        (
+            "| Issue | Where |\n|---|---|\n| Dunder misuse | `__eq__` without `__hash__` |",
+            "`__hash__`",
+        ),
+    ],
+)
+def test_bold_markers_are_stripped_but_not_inside_code_spans(body: str, kept: str) -> None:
+    document = segment(body)
+    texts = " ".join(f"{s.title or ''} {s.text}" for s in document.segments)
+    assert kept in texts
+    assert "**Bug**" not in texts
