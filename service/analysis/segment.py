@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,6 +213,32 @@ def _json_candidate(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _speaks_review(keys: Iterable[str]) -> bool:
+    """Whether structured data uses any key a review answer uses (findings, verdict, severity,
+    description...); a quoted config file or API payload uses none of them."""
+    lexicon = load_lexicon()
+    known = (
+        lexicon.finding_list_keys
+        | lexicon.verdict_fields
+        | lexicon.record_fields
+        | lexicon.field_labels
+        | lexicon.title_fields
+        | lexicon.type_fields
+    )
+    return any(_label(key) in known for key in keys)
+
+
+def _json_keys(data: dict[str, Any] | list[Any]) -> Iterator[str]:
+    """The keys of a JSON answer's top object and of the objects one level down."""
+    top = data.values() if isinstance(data, dict) else data
+    if isinstance(data, dict):
+        yield from map(str, data)
+    for value in top:
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, dict):
+                yield from map(str, entry)
+
+
 def _is_the_answer(text: str, fenced: str) -> bool:
     """Whether a fenced block is the review's answer rather than an example inside prose."""
     outside = len(text.strip()) - len(fenced.strip())
@@ -302,7 +328,7 @@ def _json_document(text: str) -> Document | None:
         data = json.loads(source)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict | list):
+    if not isinstance(data, dict | list) or not _speaks_review(_json_keys(data)):
         return None
     lexicon = load_lexicon()
     entries: list[dict[str, Any]] = []
@@ -386,7 +412,7 @@ def _yaml_document(text: str) -> Document | None:
         data = yaml.load(source, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not _speaks_review(k for k, _, _ in _walk_yaml(data)):
         return None
     lexicon = load_lexicon()
     segments: list[Segment] = []
@@ -682,6 +708,21 @@ class _Reader:
             title, rest = _title_and_body(raw, self.lexicon.field_labels)
             self.segments.append(Segment(start, stop, title, _clean_block(rest), "list"))
 
+    def field_card(self, block: _Block) -> None:
+        """A list of `Label: value` items under no heading, or under a framing one ("## Findings"),
+        is one point ("- **File:** ... - **Issue:** ... - **Fix:** ..."), read like a sectioned
+        answer."""
+        fields: list[tuple[str, str]] = []
+        for begin, end in block.items:
+            label, _, value = _clean_block(self.lines.raw(begin, end)).partition(":")
+            fields.append((_label(label), " ".join(value.split())))
+        start, stop = self.lines.span(block.begin, block.end)
+        seg = _record_segment(tuple(fields), start, stop, "sections")
+        if seg is not None:
+            self.segments.append(seg)
+        else:
+            self.prose_block(block)
+
     def table_rows(self, block: _Block) -> None:
         header = [
             c.strip() for c in self.lines.raw(block.begin, block.begin + 1).strip("|").split("|")
@@ -712,6 +753,8 @@ class _Reader:
                     self.list_items(block)
                 elif _is_table(block) and not closing:
                     self.table_rows(block)
+                elif (heading is None or framing) and block.kind == "list" and block.field_list:
+                    self.field_card(block)
                 else:
                     self.prose_block(block)
             if heading and (section.children or item_lists or tables or framing):
@@ -777,6 +820,9 @@ class _Reader:
                 follows_point = False
                 continue
             follows_point = block.kind == "paragraph" and follows_point
+            if block.kind == "list" and block.field_list:
+                self.field_card(block)
+                continue
             if block.kind != "paragraph":
                 self.prose_block(block)
                 continue

@@ -287,3 +287,44 @@ def test_bold_markers_are_stripped_but_not_inside_code_spans(body: str, kept: st
     texts = " ".join(f"{s.title or ''} {s.text}" for s in document.segments)
     assert kept in texts
     assert "**Bug**" not in texts
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "```yaml\nsecurityContext:\n  privileged: true\n```\n"
+        "This container runs privileged; drop it unless the workload needs host devices.",
+        '```json\n{"image": "nginx:latest", "replicas": 3}\n```\n'
+        "The image is not pinned to a digest, so a pushed tag changes what runs.",
+    ],
+)
+def test_a_quoted_config_block_is_not_read_as_the_answer(body: str) -> None:
+    document = segment(normalize(body).text)
+    assert not document.structured
+    assert [s.origin for s in document.segments] == ["paragraph"]
+
+
+def test_a_yaml_block_with_review_keys_is_the_answer() -> None:
+    body = "```yaml\nfindings:\n  - title: Debug mode on\n    severity: high\n```"
+    document = segment(normalize(body).text)
+    assert document.structured
+    assert [s.title for s in document.segments] == ["Debug mode on"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "- **File:** `app/cache.rb`\n"
+        "- **Issue:** `Marshal.load(redis.get(key))` deserializes data other services write.\n"
+        "- **Fix:** store JSON and parse it with `JSON.parse`.",
+        "## Findings\n\n* File: `app/cache.rb`\n"
+        "* Issue: `Marshal.load(redis.get(key))` deserializes data other services write.",
+    ],
+)
+def test_a_list_of_fields_under_no_heading_is_one_finding_card(body: str) -> None:
+    document = segment(normalize(body).text)
+    assert len(document.segments) == 1
+    card = document.segments[0]
+    assert card.title is not None
+    assert card.title.startswith("`Marshal.load")
+    assert card.field("file") == "`app/cache.rb`"
