@@ -142,5 +142,5 @@ fuzz: $(TEST_STAMP)
 		tests/analysis/test_properties.py tests/api/test_fuzz.py
 
 soak: $(RUN_STAMP)
-	$(BIN)/python soak/soak.py --duration 60 --fraction 0.8 --workers 2
+	$(BIN)/python -m soak.soak --duration 60 --fraction 0.8 --workers 2
 # ---- end reliability --------------------------------------------------------------------------

@@ -1,38 +1,32 @@
 """HTTP side of the benchmark: gunicorn servers on 127.0.0.1, wrk load, worker RSS from /proc.
 
-Both servers start exactly like `make run`: `.venv/bin/gunicorn --config
-python:service.gunicorn_conf APP` with PORT, WORKERS and PROMETHEUS_MULTIPROC_DIR in the
-environment (HOST is pinned to 127.0.0.1). Only the WSGI app differs: `service.wsgi:app` or
+Both servers start exactly like `make run`, through `bench.launcher`: `.venv/bin/gunicorn
+--config python:service.gunicorn_conf APP` with WORKERS and a private PROMETHEUS_MULTIPROC_DIR
+in a minimal environment (HOST is pinned to 127.0.0.1, PORT is a free port), so no setting in
+the caller's shell changes what is measured. Only the WSGI app differs: `service.wsgi:app` or
 `bench.baseline_app:app`. Every load run is bounded by wrk's own duration.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.inputs import REPO_ROOT
+from bench.launcher import HOST, START_TIMEOUT, Gunicorn
+from bench.launcher import SERVICE_APP as SERVICE_APP
 
-HOST = "127.0.0.1"
 LUA_SCRIPT = Path(__file__).with_name("wrk_post.lua")
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-SERVICE_APP = "service.wsgi:app"
 BASELINE_APP = "bench.baseline_app:app"
-START_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 30.0
 _KIB = 1024
 _MB = 1_000_000
 _VMRSS = re.compile(r"^VmRSS:\s+(\d+)\s+kB", re.MULTILINE)
@@ -81,11 +75,6 @@ def parse_rss_kb(status: str) -> int:
     return int(found.group(1))
 
 
-def parse_ppid(stat: str) -> int:
-    """The parent pid from the text of /proc/PID/stat (the command may contain spaces and ')')."""
-    return int(stat[stat.rindex(")") + 2 :].split()[1])
-
-
 def rss_mb(pid: int) -> float | None:
     """Resident set size of `pid` in (decimal) MB, or None once it is gone."""
     try:
@@ -94,119 +83,41 @@ def rss_mb(pid: int) -> float | None:
         return None
 
 
-def children(pid: int) -> list[int]:
-    """The pids whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                if parse_ppid((entry / "stat").read_text()) == pid:
-                    found.append(int(entry.name))
-    return sorted(found)
-
-
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def post(port: int, body: bytes, path: str = "/v1/analyze") -> tuple[int, bytes]:
-    """One JSON POST to 127.0.0.1:port; the status and the response body."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        connection.request("POST", path, body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def _alive(port: int) -> bool:
-    connection = http.client.HTTPConnection(HOST, port, timeout=2)
-    try:
-        connection.request("GET", "/livez")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-@dataclass
+@dataclass(frozen=True)
 class Server:
-    """A running gunicorn: its port, master process and log file."""
+    """One benchmarked gunicorn: its name in the report, the running server, its first workers."""
 
     name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-    workers: list[int] = field(default_factory=list)
+    gunicorn: Gunicorn
+    workers: tuple[int, ...]
+
+    @property
+    def port(self) -> int:
+        """The 127.0.0.1 port it listens on."""
+        return self.gunicorn.port
 
     def worker_pids(self) -> list[int]:
         """The current worker pids (gunicorn replaces a worker that dies or times out)."""
-        return children(self.process.pid)
+        return self.gunicorn.worker_pids()
 
 
 @contextlib.contextmanager
 def gunicorn(name: str, app: str, workers: int) -> Iterator[Server]:
-    """Start `app` under the service's gunicorn config on a free 127.0.0.1 port; stop it after."""
+    """Serve `app` with `workers` workers on a free 127.0.0.1 port; stop it after, even on error.
+
+    Ready once /livez (the baseline has no /readyz) answers and every worker is up. SIGINT
+    stops it: gunicorn's quick shutdown, with no readiness drain to wait for.
+    """
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
-        port = free_port()
-        metrics = Path(scratch) / "metrics"
-        metrics.mkdir()
-        log = Path(scratch) / "gunicorn.log"
-        env = {
-            **os.environ,
-            "HOST": HOST,
-            "PORT": str(port),
-            "WORKERS": str(workers),
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-        }
-        command = [str(GUNICORN), "--config", "python:service.gunicorn_conf", app]
-        with log.open("wb") as sink:
-            # The command is fixed above; only the port and directories vary.
-            process = subprocess.Popen(  # noqa: S603
-                command, cwd=REPO_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+        home = Path(scratch)
+        settings = {"WORKERS": str(workers), "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics")}
+        with Gunicorn.run_gunicorn(
+            home, settings, app=app, ready_path="/livez", stop_signal=signal.SIGINT
+        ) as server:
+            server.wait_until(
+                lambda: len(server.worker_pids()) >= workers, f"{workers} workers", START_TIMEOUT
             )
-        server = Server(name, port, process, log)
-        try:
-            _wait_until_serving(server, workers)
-            server.workers = server.worker_pids()
-            yield server
-        finally:
-            _stop(process)
-
-
-def _wait_until_serving(server: Server, workers: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited at start:\n{_tail(server.log)}")
-        if _alive(server.port) and len(server.worker_pids()) >= workers:
-            return
-        time.sleep(0.2)
-    raise RuntimeError(
-        f"{server.name} did not start in {START_TIMEOUT_S:.0f} s:\n{_tail(server.log)}"
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown, no readiness drain
-        try:
-            process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT_S)
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    return ""
+            yield Server(name, server, tuple(server.worker_pids()))
 
 
 def run_wrk(

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import httpload, inputs
+from bench.launcher import JSON
 from bench.stats import (
     NS_PER_MS,
     NS_PER_S,
@@ -421,9 +422,11 @@ def measure_http(report: Report, corpus: inputs.Corpus, plan: Plan) -> None:
         ):
             first = bodies.read_bytes().splitlines()[0]
             for server in (service, baseline):
-                status, answer = httpload.post(server.port, first)
-                if status != 200:
-                    raise RuntimeError(f"{server.name} answered {status}: {answer[:200]!r}")
+                reply = server.gunicorn.request("POST", "/v1/analyze", first, JSON)
+                if reply.status != 200:
+                    raise RuntimeError(
+                        f"{server.name} answered {reply.status}: {reply.body[:200]!r}"
+                    )
             with httpload.RssSampler(service) as sampler:
                 _alternate(state, service, baseline, sampler)
                 _soak(state, service, sampler)

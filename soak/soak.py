@@ -1,6 +1,8 @@
 """`make soak`: sustained load at ~80% of measured capacity against real gunicorn, then a report.
 
-1. Starts gunicorn with the project's config (`service.wsgi:app`, 2 workers) on 127.0.0.1.
+1. Starts gunicorn with the project's config (`service.wsgi:app`, 2 workers) on 127.0.0.1,
+   through `bench.launcher`: in a minimal environment, so no setting in the caller's shell
+   (API_KEYS, MAX_BODY_BYTES, ...) changes what is soaked.
 2. Warms it up, then records each worker's resident memory (RSS).
 3. Measures capacity: closed-loop clients, as fast as the server answers, for a few seconds.
 4. Soaks: open-loop load at FRACTION of that capacity for DURATION seconds. Each request has a
@@ -21,10 +23,6 @@ import contextlib
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,11 +30,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prometheus_client.parser import text_string_to_metric_families
+from bench.launcher import JSON, REPO_ROOT, Gunicorn
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = sorted((REPO_ROOT / "tests" / "data").glob("*.jsonl"))
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 # RSS growth per worker that still counts as "did not grow": allocator noise and lazily built
 # caches, not a leak (a leak of even 1 KB per request would show as several MiB here).
 RSS_TOLERANCE_BYTES = 8 * 1024 * 1024
@@ -82,21 +78,16 @@ def bodies() -> list[bytes]:
     return found
 
 
-def post(port: int, body: bytes) -> str | None:
+def post(server: Gunicorn, body: bytes) -> str | None:
     """POST one review on a fresh connection; None if it was answered 200, else what went wrong."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
     try:
-        connection.request("POST", "/v1/analyze", body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        response.read()
-        return None if response.status == 200 else f"HTTP {response.status}"
+        status = server.request("POST", "/v1/analyze", body, JSON, REQUEST_TIMEOUT).status
     except (OSError, http.client.HTTPException) as exc:
         return type(exc).__name__
-    finally:
-        connection.close()
+    return None if status == 200 else f"HTTP {status}"
 
 
-def closed_loop(port: int, payloads: list[bytes], clients: int, seconds: float) -> Results:
+def closed_loop(server: Gunicorn, payloads: list[bytes], clients: int, seconds: float) -> Results:
     """`clients` threads sending back to back for `seconds`."""
     results = Results()
     deadline = time.monotonic() + seconds
@@ -105,7 +96,7 @@ def closed_loop(port: int, payloads: list[bytes], clients: int, seconds: float) 
         n = offset
         while time.monotonic() < deadline:
             started = time.monotonic()
-            error = post(port, payloads[n % len(payloads)])
+            error = post(server, payloads[n % len(payloads)])
             results.record(time.monotonic() - started, error)
             n += clients
 
@@ -114,7 +105,7 @@ def closed_loop(port: int, payloads: list[bytes], clients: int, seconds: float) 
 
 
 def open_loop(
-    port: int, payloads: list[bytes], rate: float, seconds: float, senders: int
+    server: Gunicorn, payloads: list[bytes], rate: float, seconds: float, senders: int
 ) -> Results:
     """Requests at a fixed `rate` per second for `seconds`, latency counted from schedule.
 
@@ -132,7 +123,7 @@ def open_loop(
             delay = scheduled - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            error = post(port, payloads[n % len(payloads)])
+            error = post(server, payloads[n % len(payloads)])
             results.record(time.monotonic() - scheduled, error, scheduled - start)
 
     run_threads(sender, senders)
@@ -156,16 +147,6 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def workers(arbiter: int) -> list[int]:
-    """PIDs of the arbiter's worker processes (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == arbiter:
-                found.append(int(stat.parent.name))
-    return sorted(found)
-
-
 def rss(pid: int) -> int:
     """Resident memory of `pid` in bytes."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -174,74 +155,21 @@ def rss(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-def scraped_count(port: int) -> float:
-    """http_requests_total for POST /v1/analyze 200, from /metrics."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        connection.request("GET", "/metrics")
-        text = connection.getresponse().read().decode()
-    finally:
-        connection.close()
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "http_requests_total" and sample.labels == ANALYZE_200:
-                return float(sample.value)
-    return 0.0
+def counted_analyses(server: Gunicorn) -> float:
+    """http_requests_total for POST /v1/analyze 200, from /metrics (0 before the first)."""
+    return server.scraped(ANALYZE_200) or 0.0
 
 
 @contextlib.contextmanager
-def gunicorn(workdir: Path, worker_count: int) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+def gunicorn(workdir: Path, worker_count: int) -> Iterator[Gunicorn]:
     """gunicorn with the project's config on a free loopback port; stopped with SIGTERM."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
+    settings = {
         "WORKERS": str(worker_count),
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
         "GRACEFUL_TIMEOUT": "8",
     }
-    for name in ("API_KEYS", "API_KEYS_FILE", "WEB_CONCURRENCY"):
-        env.pop(name, None)
-    log = (workdir / "gunicorn.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(GUNICORN), "--config", "python:service.gunicorn_conf", "service.wsgi:app"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_ready(process, port)
-        yield process, port
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=60)
-        log.close()
-
-
-def wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float = 90.0) -> None:
-    """Wait until /readyz answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/readyz")
-            if connection.getresponse().status == 200:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"/readyz not 200 within {timeout}s")
+    with Gunicorn.run_gunicorn(workdir, settings) as server:
+        yield server
 
 
 def mib(value: float) -> str:
@@ -326,27 +254,27 @@ def main(argv: list[str] | None = None) -> int:
     payloads = bodies()
     with (
         tempfile.TemporaryDirectory(prefix="soak-") as scratch,
-        gunicorn(Path(scratch), args.workers) as (process, port),
+        gunicorn(Path(scratch), args.workers) as server,
     ):
-        print(f"gunicorn up on 127.0.0.1:{port}; warming up ...", flush=True)
-        warm = closed_loop(port, payloads, args.clients, 5.0)
+        print(f"gunicorn up on 127.0.0.1:{server.port}; warming up ...", flush=True)
+        warm = closed_loop(server, payloads, args.clients, 5.0)
         if warm.errors:
             print(f"warm-up errors: {sorted(set(warm.errors))}")
-        rss_before = {pid: rss(pid) for pid in workers(process.pid)}
+        rss_before = {pid: rss(pid) for pid in server.worker_pids()}
         print(f"measuring capacity for {args.calibrate:.0f} s ...", flush=True)
-        calibration = closed_loop(port, payloads, args.clients, args.calibrate)
+        calibration = closed_loop(server, payloads, args.clients, args.calibrate)
         capacity = len(calibration.latencies) / args.calibrate
         if capacity <= 0:
             print(f"no request succeeded while measuring capacity: {calibration.errors[:5]}")
             return 1
-        before_soak = scraped_count(port)
+        before_soak = counted_analyses(server)
         rate = args.fraction * capacity
         print(f"soaking at {rate:.1f} req/s for {args.duration:.0f} s ...", flush=True)
-        soak = open_loop(port, payloads, rate, args.duration, args.clients + 2)
+        soak = open_loop(server, payloads, rate, args.duration, args.clients + 2)
         time.sleep(1.0)
-        pids_after = workers(process.pid)
+        pids_after = server.worker_pids()
         rss_after = {pid: rss(pid) for pid in pids_after}
-        counted = scraped_count(port) - before_soak
+        counted = counted_analyses(server) - before_soak
     passed = report(args, capacity, soak, rss_before, rss_after, pids_after, counted)
     return 0 if passed else 1
 

@@ -54,6 +54,19 @@ def _installed(signum: int) -> Handler:
     return handler
 
 
+def _signal_ready_arbiter(signum: int, server: SimpleNamespace) -> list[int]:
+    """Run when_ready over a recording `signum` handler, then deliver `signum` once.
+
+    The recorder stands in for the arbiter's queueing handler; the calls it records are returned
+    (a drain may add to them later).
+    """
+    calls: list[int] = []
+    signal.signal(signum, _recorder(calls))
+    gunicorn_conf.when_ready(server)
+    _installed(signum)(signum, None)
+    return calls
+
+
 def test_every_setting_is_one_gunicorn_knows() -> None:
     # gunicorn silently ignores names it does not know, so a typo would go unnoticed.
     settings = {
@@ -120,10 +133,7 @@ def test_arbiter_quick_shutdown_writes_the_marker_then_runs_gunicorns_handler(
     signum: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: SimpleNamespace
 ) -> None:
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    calls: list[int] = []
-    signal.signal(signum, _recorder(calls))  # stands in for the arbiter's queueing handler
-    gunicorn_conf.when_ready(server)
-    _installed(signum)(signum, None)
+    calls = _signal_ready_arbiter(signum, server)
     assert readiness.marker_path(str(tmp_path)).exists()
     assert calls == [signum]
 
@@ -134,10 +144,7 @@ def test_arbiter_sigterm_writes_the_marker_and_drains_before_stopping(
 ) -> None:
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     monkeypatch.setattr(gunicorn_conf, "_SETTINGS", Settings(graceful_timeout=100))
-    calls: list[int] = []
-    signal.signal(signal.SIGTERM, _recorder(calls))
-    gunicorn_conf.when_ready(server)
-    _installed(signal.SIGTERM)(signal.SIGTERM, None)
+    calls = _signal_ready_arbiter(signal.SIGTERM, server)
     assert readiness.marker_path(str(tmp_path)).exists()
     assert calls == []  # gunicorn has not been told yet: still serving, /readyz says 503
     assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
@@ -152,10 +159,7 @@ def test_arbiter_sigterm_reaches_gunicorn_when_the_drain_ends(
 ) -> None:
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     monkeypatch.setattr(gunicorn_conf, "_SETTINGS", Settings(graceful_timeout=1))
-    calls: list[int] = []
-    signal.signal(signal.SIGTERM, _recorder(calls))
-    gunicorn_conf.when_ready(server)
-    _installed(signal.SIGTERM)(signal.SIGTERM, None)
+    calls = _signal_ready_arbiter(signal.SIGTERM, server)
     deadline = time.monotonic() + 30
     while not calls and time.monotonic() < deadline:
         time.sleep(0.01)
