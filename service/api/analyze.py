@@ -22,13 +22,7 @@ from service.analysis.model import Analysis
 from service.analysis.pipeline import analyze
 from service.api.context import AppState, current_state
 from service.api.errors import ProblemError, bad_request, flatten_errors
-from service.api.schemas import (
-    MAX_ID_LENGTH,
-    BatchRequest,
-    ReviewRequest,
-    check_context_value,
-    dump_analysis,
-)
+from service.api.schemas import MAX_ID_LENGTH, BatchRequest, ReviewRequest, check_context_value
 from service.formats import (
     DEFAULT_FORMAT,
     Rendered,
@@ -50,6 +44,7 @@ OUTPUT_PARAMETERS = ("format", "fail_on")
 CONTEXT_PARAMETERS = ("path", "commit", "source")
 # Formats an Accept header can ask for (JSON first: it wins ties and `*/*`).
 _NEGOTIABLE = {JSON: DEFAULT_FORMAT, "application/sarif+json": "sarif", "text/markdown": "markdown"}
+_NO_CONTEXT = ReviewContext()
 
 
 @bp.post("/v1/analyze")
@@ -58,7 +53,7 @@ def analyze_one() -> Response:
     state = current_state()
     query = _query({*OUTPUT_PARAMETERS, *CONTEXT_PARAMETERS})
     fmt, fail_on = _output_options(query)
-    context = _query_context(query)
+    query_context = _query_context(query)
     mimetype = _accepted_mimetype({JSON, *RAW_TEXT})
     header_id = _review_id_header()  # checked whatever the body: a bad header is a bad request
     if mimetype == JSON:
@@ -66,14 +61,7 @@ def analyze_one() -> Response:
     else:
         review = _raw_review(header_id)
     analysis = _analyse(state, review, _body_size(state, review, "body"))
-    if fmt == DEFAULT_FORMAT:
-        return _vary(jsonify(dump_analysis(analysis)))
-    merged = ReviewContext(
-        path=review.path or context["path"],
-        commit=review.commit or context["commit"],
-        source=review.source or context["source"],
-    )
-    return _respond(render(analysis, fmt, merged, fail_on))
+    return _respond(render(analysis, fmt, _context(review, query_context), fail_on), fmt)
 
 
 @bp.post("/v1/analyze/batch")
@@ -88,11 +76,11 @@ def analyze_batch() -> Response:
         _body_size(state, review, f"reviews[{index}].body")
         for index, review in enumerate(batch.reviews)
     ]
-    analyses = [_analyse(state, r, size) for r, size in zip(batch.reviews, sizes, strict=True)]
-    if fmt == DEFAULT_FORMAT:
-        return _vary(jsonify({"results": [dump_analysis(analysis) for analysis in analyses]}))
-    items = [(a, _context(r)) for a, r in zip(analyses, batch.reviews, strict=True)]
-    return _respond(render_batch(items, fmt, fail_on))
+    items = [
+        (_analyse(state, review, size), _context(review))
+        for review, size in zip(batch.reviews, sizes, strict=True)
+    ]
+    return _respond(render_batch(items, fmt, fail_on), fmt)
 
 
 def _query(allowed: set[str]) -> dict[str, str]:
@@ -138,9 +126,9 @@ def _invalid_query(errors: dict[str, list[str]]) -> ProblemError:
     return bad_request("invalid_parameter", "The query parameters are invalid; see errors.", errors)
 
 
-def _query_context(query: dict[str, str]) -> dict[str, str | None]:
+def _query_context(query: dict[str, str]) -> ReviewContext:
+    """The context named by the query parameters `path`, `commit` and `source`; 400 if invalid."""
     errors: dict[str, list[str]] = {}
-    values: dict[str, str | None] = {}
     for name in CONTEXT_PARAMETERS:
         value = query.get(name)
         if value is not None:
@@ -148,21 +136,28 @@ def _query_context(query: dict[str, str]) -> dict[str, str | None]:
                 check_context_value(name, value)
             except ValueError as exc:
                 errors[name] = [str(exc)]
-        values[name] = value
     if errors:
         raise _invalid_query(errors)
-    return values
+    return ReviewContext(
+        path=query.get("path"), commit=query.get("commit"), source=query.get("source")
+    )
 
 
-def _context(review: ReviewRequest) -> ReviewContext:
-    return ReviewContext(path=review.path, commit=review.commit, source=review.source)
+def _context(review: ReviewRequest, query: ReviewContext = _NO_CONTEXT) -> ReviewContext:
+    """What the review is about: each field of its JSON body, else the query parameter's value."""
+    return ReviewContext(
+        path=review.path or query.path,
+        commit=review.commit or query.commit,
+        source=review.source or query.source,
+    )
 
 
-def _respond(rendered: Rendered) -> Response:
-    return _vary(Response(to_text(rendered), content_type=rendered.media_type))
-
-
-def _vary(response: Response) -> Response:
+def _respond(rendered: Rendered, fmt: str) -> Response:
+    if fmt == DEFAULT_FORMAT:
+        # Flask's JSON response (newline-terminated), as the API answered before other formats.
+        response = jsonify(rendered.body)
+    else:
+        response = Response(to_text(rendered), content_type=rendered.media_type)
     # The format may follow the Accept header, so caches must key on it.
     response.vary.add("Accept")
     return response

@@ -46,6 +46,7 @@ def create_app(
         settings=settings,
         metrics=Metrics(settings.metrics_dir),
         openapi=resources.files("service").joinpath("openapi.yaml").read_bytes(),
+        taxonomy=meta.taxonomy_json(app),
         review_schema=ReviewRequestSchema(),
         batch_schema=BatchRequestSchema(max_reviews=settings.max_batch_size),
     )
@@ -55,7 +56,7 @@ def create_app(
     for blueprint in (analyze.bp, health.bp, meta.bp):
         app.register_blueprint(blueprint)
     if settings.ui_enabled:
-        register_ui(app, app.extensions[EXTENSION].openapi)
+        register_ui(app)
     return app
 
 

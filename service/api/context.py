@@ -21,6 +21,7 @@ class AppState:
     settings: Settings
     metrics: Metrics
     openapi: bytes
+    taxonomy: bytes  # the body of GET /v1/taxonomy
     review_schema: ReviewRequestSchema
     batch_schema: BatchRequestSchema
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
 from service.analysis.taxonomy import load_taxonomy
 from service.api.context import current_state
@@ -11,13 +11,24 @@ from service.api.schemas import TaxonomyCategorySchema
 bp = Blueprint("meta", __name__)
 
 OPENAPI_MIMETYPE = "application/yaml"
+TAXONOMY_MIMETYPE = "application/json"
 _CATEGORIES = TaxonomyCategorySchema(many=True)
+
+
+def taxonomy_json(app: Flask) -> bytes:
+    """The body of `GET /v1/taxonomy`, as `jsonify` writes it in `app` (`create_app` keeps it).
+
+    The taxonomy is immutable package data, so it is serialised once rather than per request.
+    """
+    document = {"categories": _CATEGORIES.dump(load_taxonomy().categories)}
+    with app.app_context():
+        return jsonify(document).get_data()
 
 
 @bp.get("/v1/taxonomy")
 def taxonomy() -> Response:
     """List every category: id, family, description, CWE ids (representative first)."""
-    return jsonify({"categories": _CATEGORIES.dump(load_taxonomy().categories)})
+    return Response(current_state().taxonomy, mimetype=TAXONOMY_MIMETYPE)
 
 
 @bp.get("/openapi.yaml")

@@ -7,7 +7,9 @@ serialisation of an Analysis.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,17 +115,19 @@ class BatchRequest:
     reviews: tuple[ReviewRequest, ...]
 
 
-def _encodable(value: str) -> None:
-    """Reject strings with lone surrogates (`"\\ud800"` in JSON): they are not valid UTF-8."""
+# Limits of the optional context fields (`path`, `commit`, `source`), in characters.
+CONTEXT_LIMITS = {"path": 4096, "commit": 256, "source": 256}
+# C0 and C1 controls and DEL: context values refuse them, output formats flatten them to spaces.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_encodable(value: str) -> str:
+    """Return `value`; ValueError if it has a lone surrogate (`"\\ud800"` in JSON): not UTF-8."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationError("Not valid Unicode text (contains a lone surrogate).") from None
-
-
-# Limits of the optional context fields (`path`, `commit`, `source`), in characters.
-CONTEXT_LIMITS = {"path": 4096, "commit": 256, "source": 256}
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+        raise ValueError("Not valid Unicode text (contains a lone surrogate).") from None
+    return value
 
 
 def check_context_value(name: str, value: str) -> str:
@@ -136,23 +140,26 @@ def check_context_value(name: str, value: str) -> str:
         raise ValueError("Must not be empty.")
     if len(value) > limit:
         raise ValueError(f"Longer than {limit} characters.")
-    if _CONTROL_CHARACTER.search(value):
+    if CONTROL_CHARACTER.search(value):
         raise ValueError("Must not contain control characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("Not valid Unicode text (contains a lone surrogate).") from None
-    return value
+    return check_encodable(value)
 
 
-def _context_field(name: str) -> fields.String:
+def _validator(check: Callable[[str], object]) -> Callable[[str], None]:
+    """A marshmallow validator from a check that raises ValueError."""
+
     def validate_value(value: str) -> None:
         try:
-            check_context_value(name, value)
+            check(value)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 
-    return fields.String(load_default=None, allow_none=True, validate=validate_value)
+    return validate_value
+
+
+def _context_field(name: str) -> fields.String:
+    check = _validator(functools.partial(check_context_value, name))
+    return fields.String(load_default=None, allow_none=True, validate=check)
 
 
 MAX_ID_LENGTH = 256
@@ -169,12 +176,12 @@ class ReviewRequestSchema(Schema):
 
     body = fields.String(
         required=True,
-        validate=[validate.Length(min=1, error="Must not be empty."), _encodable],
+        validate=[validate.Length(min=1, error="Must not be empty."), _validator(check_encodable)],
     )
     id = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(max=MAX_ID_LENGTH), _encodable],
+        validate=[validate.Length(max=MAX_ID_LENGTH), _validator(check_encodable)],
     )
     path = _context_field("path")
     commit = _context_field("commit")

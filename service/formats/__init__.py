@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from service.analysis.model import Analysis
 from service.formats import analysis_json, gerrit, github, gitlab, markdown, rdjson, sarif
@@ -55,19 +55,29 @@ class Rendered:
     outcome: Outcome
 
 
+class _FormatModule(Protocol):
+    """What each format's module provides."""
+
+    MEDIA_TYPE: str
+
+    def render_one(self, reviewed: Reviewed, /) -> Body: ...
+
+    def render_many(self, reviews: Sequence[Reviewed], /) -> Body: ...
+
+
+# The one list of output formats, in the order the API, the CLI and the playground offer them.
+_MODULES: tuple[tuple[str, _FormatModule], ...] = (
+    ("json", analysis_json),
+    ("sarif", sarif),
+    ("rdjson", rdjson),
+    ("github", github),
+    ("gitlab", gitlab),
+    ("gerrit", gerrit),
+    ("markdown", markdown),
+)
 FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in (
-        Format(
-            "json", analysis_json.MEDIA_TYPE, analysis_json.render_one, analysis_json.render_many
-        ),
-        Format("sarif", sarif.MEDIA_TYPE, sarif.render_one, sarif.render_many),
-        Format("rdjson", rdjson.MEDIA_TYPE, rdjson.render_one, rdjson.render_many),
-        Format("github", github.MEDIA_TYPE, github.render_one, github.render_many),
-        Format("gitlab", gitlab.MEDIA_TYPE, gitlab.render_one, gitlab.render_many),
-        Format("gerrit", gerrit.MEDIA_TYPE, gerrit.render_one, gerrit.render_many),
-        Format("markdown", markdown.MEDIA_TYPE, markdown.render_one, markdown.render_many),
-    )
+    name: Format(name, module.MEDIA_TYPE, module.render_one, module.render_many)
+    for name, module in _MODULES
 }
 FORMAT_CHOICES = tuple(FORMATS)
 DEFAULT_FORMAT = "json"

@@ -1,4 +1,5 @@
-"""What every output format shares: the review's context, which issues to report, fingerprints.
+"""What every output format shares: the review's context, which issues to report, fingerprints,
+and how an issue's parts are put into words.
 
 Reported issues: findings and recommendations become results/diagnostics/comments in every
 machine format; observations (praise, descriptions, requests for context) are never reported as
@@ -11,18 +12,20 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service import __version__
 from service.analysis.model import Analysis, Issue, Kind, LineRange
+from service.api.schemas import CONTROL_CHARACTER
 from service.formats.policy import Decision
 
 TOOL_NAME = "review-analyzer"
 TOOL_VERSION = __version__
 FINGERPRINT_KEY = "reviewIssue/v1"
+# How much of an issue's text an inline review comment (GitHub, Gerrit) carries.
+COMMENT_TEXT_CHARS = 4000
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 _CWE_NUMBER = re.compile(r"CWE-(\d+)\Z")
@@ -53,6 +56,23 @@ def reported(analysis: Analysis) -> tuple[Issue, ...]:
     return tuple(issue for issue in analysis.issues if issue.kind is not Kind.OBSERVATION)
 
 
+def findings(analysis: Analysis) -> list[Issue]:
+    """The issues of kind finding, in order: what the summaries list."""
+    return [issue for issue in analysis.issues if issue.kind is Kind.FINDING]
+
+
+def inline_issues(reviewed: Reviewed) -> list[tuple[Issue, bool]]:
+    """The reported issues that get an inline comment, each with whether it fails the policy.
+
+    An inline comment needs a line, so only with a `path` and only issues with a line reference.
+    """
+    if not reviewed.context.path:
+        return []
+    blocking = set(reviewed.decision.blocking)
+    issues = reported(reviewed.analysis)
+    return [(issue, issue.index in blocking) for issue in issues if issue.lines]
+
+
 def fingerprints(issues: Sequence[Issue], path: str | None) -> dict[int, str]:
     """A stable fingerprint per issue index: a hash of category, normalised text and path.
 
@@ -72,7 +92,7 @@ def fingerprints(issues: Sequence[Issue], path: str | None) -> dict[int, str]:
 
 
 def _normalised(issue: Issue) -> str:
-    text = f"{issue.title or ''} {issue.text}"
+    text = title_and_text(issue, " ")
     text = unicodedata.normalize("NFKC", text).casefold()
     return _SPACE.sub(" ", _DIGITS.sub("0", text)).strip()
 
@@ -87,6 +107,12 @@ def cwe_url(cwe: str) -> str | None:
     """The MITRE page of a `CWE-<n>` id."""
     number = cwe_number(cwe)
     return f"https://cwe.mitre.org/data/definitions/{number}.html" if number else None
+
+
+def bounds(line: LineRange) -> tuple[int, int]:
+    """The first and last line of a range, in ascending order."""
+    start, end = sorted((line.start, line.end))
+    return start, end
 
 
 def format_range(line: LineRange) -> str:
@@ -109,7 +135,7 @@ def lines_phrase(lines: Sequence[LineRange]) -> str:
 
 def one_line(text: str) -> str:
     """Collapse all white space (newlines included) and control characters to single spaces."""
-    return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _SPACE.sub(" ", CONTROL_CHARACTER.sub(" ", text)).strip()
 
 
 def defuse_mentions(text: str) -> str:
@@ -127,10 +153,40 @@ def headline(issue: Issue, limit: int = 160) -> str:
     return truncate(one_line(issue.title or issue.text), limit)
 
 
+def title_and_text(issue: Issue, separator: str) -> str:
+    """The issue's title and text joined by `separator`; only the text when it has no title."""
+    return f"{issue.title}{separator}{issue.text}" if issue.title else issue.text
+
+
+def comment_text(issue: Issue) -> str:
+    """The issue's text as an inline comment carries it: at most COMMENT_TEXT_CHARS."""
+    return truncate(issue.text, COMMENT_TEXT_CHARS)
+
+
+def category_label(issue: Issue) -> str:
+    """`injection (CWE-89, CWE-564)`: the category and the issue's CWE ids, if it names any."""
+    return f"{issue.category} ({', '.join(issue.cwe)})" if issue.cwe else issue.category
+
+
 def describe(issue: Issue) -> str:
     """`high, injection (CWE-89)`: severity, category and CWE ids, for labels."""
-    cwe = f" ({', '.join(issue.cwe)})" if issue.cwe else ""
-    return f"{issue.severity.value}, {issue.category}{cwe}"
+    return f"{issue.severity.value}, {category_label(issue)}"
+
+
+def facts(reviewed: Reviewed, escape: Callable[[str], str]) -> list[tuple[str, str]]:
+    """What a summary states after the policy, as (label, text): verdict, flags, what was reviewed.
+
+    The flags only when there are any, and what was reviewed only when the context says; that is
+    the caller's text, so it goes through the format's `escape`.
+    """
+    analysis = reviewed.analysis
+    stated = [("Verdict", analysis.verdict.value.replace("_", " "))]
+    if analysis.flags:
+        stated.append(("Flags", ", ".join(flag.value for flag in analysis.flags)))
+    about = provenance(reviewed.context)
+    if about:
+        stated.append(("Reviewed", escape(about)))
+    return stated
 
 
 def provenance(context: ReviewContext) -> str:

@@ -16,11 +16,18 @@ from typing import Any
 
 from service.analysis.model import Issue, Kind
 from service.formats import markdown
-from service.formats.common import Reviewed, headline, lines_phrase, reported, truncate
+from service.formats.common import (
+    Reviewed,
+    bounds,
+    category_label,
+    comment_text,
+    headline,
+    inline_issues,
+    lines_phrase,
+)
 from service.formats.policy import GITHUB_EVENT
 
 MEDIA_TYPE = "application/json"
-COMMENT_TEXT_CHARS = 4000
 
 
 def render_one(reviewed: Reviewed) -> dict[str, Any]:
@@ -40,20 +47,14 @@ def render_many(reviews: Sequence[Reviewed]) -> list[dict[str, Any]]:
 
 
 def _comments(reviewed: Reviewed) -> list[dict[str, Any]]:
-    path = reviewed.context.path
-    if not path:
-        return []
-    blocking = set(reviewed.decision.blocking)
     comments = []
-    for issue in reported(reviewed.analysis):
-        if not issue.lines:
-            continue
-        start, end = sorted((issue.lines[0].start, issue.lines[0].end))
-        comment: dict[str, Any] = {"path": path, "line": end, "side": "RIGHT"}
+    for issue, blocking in inline_issues(reviewed):
+        start, end = bounds(issue.lines[0])
+        comment: dict[str, Any] = {"path": reviewed.context.path, "line": end, "side": "RIGHT"}
         if start < end:
             comment["start_line"] = start
             comment["start_side"] = "RIGHT"
-        comment["body"] = comment_body(issue, issue.index in blocking)
+        comment["body"] = comment_body(issue, blocking)
         comments.append(comment)
     return comments
 
@@ -61,11 +62,7 @@ def _comments(reviewed: Reviewed) -> list[dict[str, Any]]:
 def comment_body(issue: Issue, blocking: bool) -> str:
     """Markdown for one inline comment: label line, escaped title, escaped text."""
     label = [f"**{issue.severity.value}**" if issue.kind is Kind.FINDING else issue.kind.value]
-    label.append(
-        markdown.escape(
-            f"{issue.category} ({', '.join(issue.cwe)})" if issue.cwe else issue.category
-        )
-    )
+    label.append(markdown.escape(category_label(issue)))
     if blocking:
         label.append("fails the policy")
     if len(issue.lines) > 1:
@@ -73,5 +70,5 @@ def comment_body(issue: Issue, blocking: bool) -> str:
     parts = [" · ".join(label)]
     if issue.title:
         parts.append(f"**{markdown.escape(headline(issue))}**")
-    parts.append(markdown.escape_block(truncate(issue.text, COMMENT_TEXT_CHARS)))
+    parts.append(markdown.escape_block(comment_text(issue)))
     return "\n\n".join(part for part in parts if part)

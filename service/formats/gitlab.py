@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from service.analysis.model import Issue, Kind, Severity
-from service.formats.common import Reviewed, fingerprints, one_line, reported, truncate
+from service.formats.common import (
+    Reviewed,
+    bounds,
+    fingerprints,
+    one_line,
+    reported,
+    title_and_text,
+    truncate,
+)
 
 MEDIA_TYPE = "application/json"
 NO_PATH = "."
@@ -46,13 +54,11 @@ def render_many(reviews: Sequence[Reviewed]) -> list[dict[str, Any]]:
 
 
 def _entry(issue: Issue, reviewed: Reviewed, fingerprint: str) -> dict[str, Any]:
-    text = f"{issue.title}: {issue.text}" if issue.title else issue.text
-    first = issue.lines[0] if issue.lines else None
-    begin, end = sorted((first.start, first.end)) if first else (1, 1)
+    begin, end = bounds(issue.lines[0]) if issue.lines else (1, 1)
     return {
         "type": "issue",
         "check_name": issue.category,
-        "description": truncate(one_line(text), DESCRIPTION_CHARS),
+        "description": truncate(one_line(title_and_text(issue, ": ")), DESCRIPTION_CHARS),
         "fingerprint": fingerprint,
         "severity": SEVERITY[issue.severity] if issue.kind is Kind.FINDING else "info",
         "location": {

@@ -19,27 +19,24 @@ from service.analysis.model import Issue, Kind
 from service.formats.common import (
     TOOL_NAME,
     Reviewed,
+    category_label,
     defuse_mentions,
+    facts,
+    findings,
     format_lines,
     headline,
     lines_phrase,
     one_line,
-    provenance,
+    title_and_text,
     truncate,
 )
-from service.formats.policy import Outcome
+from service.formats.policy import OUTCOME_TITLE
 
 MEDIA_TYPE = "text/markdown; charset=utf-8"
 MAX_TABLE_ROWS = 100
 MAX_DETAIL_ITEMS = 50
 DETAIL_CHARS = 300
 BATCH_SEPARATOR = "\n---\n\n"
-
-OUTCOME_TITLE = {
-    Outcome.FAIL: "changes requested",
-    Outcome.ATTENTION: "for your attention",
-    Outcome.CLEAN: "no defects found",
-}
 
 # Characters with a meaning in CommonMark/GFM inline syntax or tables; `<`, `>` and `&` become
 # entities instead, so no HTML can get through.
@@ -88,8 +85,8 @@ def summary(reviewed: Reviewed) -> str:
     analysis, decision = reviewed.analysis, reviewed.decision
     name = f" · {escape(analysis.id)}" if analysis.id else ""
     parts = [f"### {TOOL_NAME}{name}: {OUTCOME_TITLE[decision.outcome]}", _facts(reviewed)]
-    findings = [issue for issue in analysis.issues if issue.kind is Kind.FINDING]
-    parts.append(_table(findings, set(decision.blocking)) if findings else "No findings.")
+    listed = findings(analysis)
+    parts.append(_table(listed, set(decision.blocking)) if listed else "No findings.")
     others = [issue for issue in analysis.issues if issue.kind is not Kind.FINDING]
     if others:
         parts.append(_details(others))
@@ -97,42 +94,34 @@ def summary(reviewed: Reviewed) -> str:
 
 
 def _facts(reviewed: Reviewed) -> str:
-    analysis, decision = reviewed.analysis, reviewed.decision
-    facts = [
+    decision = reviewed.decision
+    lines = [
         f"- **Policy** `fail_on={decision.fail_on.value}`: **{decision.outcome.value}** "
-        f"({escape(decision.reason)})",
-        f"- **Verdict:** {analysis.verdict.value.replace('_', ' ')}",
+        f"({escape(decision.reason)})"
     ]
-    if analysis.flags:
-        facts.append(f"- **Flags:** {', '.join(flag.value for flag in analysis.flags)}")
-    about = provenance(reviewed.context)
-    if about:
-        facts.append(f"- **Reviewed:** {escape(about)}")
-    return "\n".join(facts)
+    lines += [f"- **{label}:** {text}" for label, text in facts(reviewed, escape)]
+    return "\n".join(lines)
 
 
-def _table(findings: Sequence[Issue], blocking: set[int]) -> str:
+def _table(listed: Sequence[Issue], blocking: set[int]) -> str:
     rows = [
         "| # | Severity | Category | Lines | Finding |",
         "|--:|---|---|---|---|",
     ]
-    for issue in findings[:MAX_TABLE_ROWS]:
+    for issue in listed[:MAX_TABLE_ROWS]:
         severity = issue.severity.value
         if issue.index in blocking:
             severity = f"**{severity}**"
-        category = escape(
-            f"{issue.category} ({', '.join(issue.cwe)})" if issue.cwe else issue.category
-        )
         cells = [
             str(issue.index),
             severity,
-            category,
+            escape(category_label(issue)),
             format_lines(issue.lines),
             escape(headline(issue)),
         ]
         rows.append("| " + " | ".join(cells) + " |")
     table = "\n".join(rows)
-    hidden = len(findings) - MAX_TABLE_ROWS
+    hidden = len(listed) - MAX_TABLE_ROWS
     return table + (f"\n\n…and {hidden} more findings." if hidden > 0 else "")
 
 
@@ -148,9 +137,7 @@ def _details(issues: Sequence[Issue]) -> str:
 
 def _detail(issue: Issue) -> str:
     where = f" · {lines_phrase(issue.lines)}" if issue.lines else ""
-    text = truncate(
-        one_line(f"{issue.title}: {issue.text}" if issue.title else issue.text), DETAIL_CHARS
-    )
+    text = truncate(one_line(title_and_text(issue, ": ")), DETAIL_CHARS)
     return f"- **#{issue.index}** {issue.kind.value} · {issue.category}{where}: {escape(text)}"
 
 

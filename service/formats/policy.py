@@ -55,6 +55,12 @@ class Outcome(StrEnum):
     CLEAN = "clean"
 
 
+# How summaries (markdown, the Gerrit message) name the outcome in their headline.
+OUTCOME_TITLE = {
+    Outcome.FAIL: "changes requested",
+    Outcome.ATTENTION: "for your attention",
+    Outcome.CLEAN: "no defects found",
+}
 GITHUB_EVENT = {
     Outcome.FAIL: "REQUEST_CHANGES",
     Outcome.ATTENTION: "COMMENT",

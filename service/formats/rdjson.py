@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from service.analysis.model import Issue, Kind, LineRange, Severity
-from service.formats.common import TOOL_NAME, Reviewed, cwe_url, defuse_mentions, reported
+from service.formats.common import (
+    TOOL_NAME,
+    Reviewed,
+    bounds,
+    cwe_url,
+    defuse_mentions,
+    reported,
+    title_and_text,
+)
 
 MEDIA_TYPE = "application/json"
 
@@ -46,7 +54,7 @@ def render_many(reviews: Sequence[Reviewed]) -> dict[str, Any]:
 
 
 def _diagnostic(issue: Issue, reviewed: Reviewed) -> dict[str, Any]:
-    message = defuse_mentions(f"{issue.title}\n\n{issue.text}" if issue.title else issue.text)
+    message = defuse_mentions(title_and_text(issue, "\n\n"))
     severity = SEVERITY[issue.severity] if issue.kind is Kind.FINDING else "INFO"
     diagnostic: dict[str, Any] = {"message": message}
     path = reviewed.context.path
@@ -71,6 +79,6 @@ def _diagnostic(issue: Issue, reviewed: Reviewed) -> dict[str, Any]:
 def _location(path: str, line: LineRange | None) -> dict[str, Any]:
     location: dict[str, Any] = {"path": path}
     if line is not None:
-        start, end = sorted((line.start, line.end))
+        start, end = bounds(line)
         location["range"] = {"start": {"line": start}, "end": {"line": end}}
     return location

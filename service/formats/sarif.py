@@ -39,10 +39,12 @@ from service.formats.common import (
     TOOL_NAME,
     TOOL_VERSION,
     Reviewed,
+    bounds,
     cwe_number,
     cwe_url,
     fingerprints,
     reported,
+    title_and_text,
 )
 from service.formats.policy import worst
 
@@ -226,14 +228,14 @@ def _result(
 
 
 def _message(issue: Issue) -> str:
-    text = f"{issue.title}\n\n{issue.text}" if issue.title else issue.text
+    text = title_and_text(issue, "\n\n")
     return _MESSAGE_SPECIALS.sub(lambda m: _MESSAGE_ESCAPES[m.group(0)], text)
 
 
 def _location(path: str, line: LineRange | None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": quote(path, safe="/")}}
     if line is not None:
-        start, end = sorted((line.start, line.end))
+        start, end = bounds(line)
         physical["region"] = {"startLine": start, "endLine": end}
     return {"physicalLocation": physical}
 

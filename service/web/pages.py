@@ -9,18 +9,15 @@ eval and no other origin; the playground's also enforces Trusted Types, so even 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
-import yaml
-from flask import Blueprint, Flask, Response, current_app, render_template, send_from_directory
+from flask import Blueprint, Flask, Response, render_template, send_from_directory
+
+from service.formats import DEFAULT_FORMAT, FORMAT_CHOICES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL_PATH = "/static"
 SWAGGER_UI_VERSION = "5.35.0"
-EXTENSION = "review_analyzer.web"
-DEFAULT_FORMAT = "json"
 
 _BASE_POLICY = (
     "default-src 'none'",
@@ -53,20 +50,8 @@ _HARDENING = {
 bp = Blueprint("web", __name__, template_folder="templates")
 
 
-@dataclass(frozen=True, slots=True)
-class WebState:
-    """What the pages need to know, computed once when the app is built."""
-
-    formats: tuple[str, ...]
-    format_parameter: bool
-
-
-def register_ui(app: Flask, openapi: bytes) -> None:
+def register_ui(app: Flask) -> None:
     """Serve the playground, the docs and their assets on `app` (call only when UI_ENABLED)."""
-    formats = output_formats(yaml.safe_load(openapi))
-    app.extensions[EXTENSION] = WebState(
-        formats=formats or (DEFAULT_FORMAT,), format_parameter=bool(formats)
-    )
     app.register_blueprint(bp)
     # The conventional `static` endpoint: assets are files, not API operations.
     app.add_url_rule(
@@ -74,48 +59,10 @@ def register_ui(app: Flask, openapi: bytes) -> None:
     )
 
 
-def output_formats(document: Any) -> tuple[str, ...]:
-    """Return the values of the `format` query parameter of `POST /v1/analyze`, if it has one.
-
-    The playground offers exactly the formats the service documents, so it follows the API
-    without a change of its own; an API without the parameter gets a JSON-only playground.
-    """
-    try:
-        operation = document["paths"]["/v1/analyze"]["post"]
-    except (KeyError, TypeError):
-        return ()
-    for raw in operation.get("parameters", []):
-        parameter = _resolve(document, raw)
-        if parameter.get("in") == "query" and parameter.get("name") == "format":
-            enum = _resolve(document, parameter.get("schema", {})).get("enum", [])
-            return tuple(str(value) for value in enum)
-    return ()
-
-
-def _resolve(document: Any, node: Any, depth: int = 0) -> dict[str, Any]:
-    """Follow local `$ref`s (`#/components/...`) to the object they name."""
-    while isinstance(node, dict) and "$ref" in node and depth < 8:
-        target: Any = document
-        for part in str(node["$ref"]).removeprefix("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        node, depth = target, depth + 1
-    return node if isinstance(node, dict) else {}
-
-
-def _state() -> WebState:
-    return cast(WebState, current_app.extensions[EXTENSION])
-
-
 @bp.get("/")
 def playground() -> Response:
     """Serve the playground: paste or drop a review, analyze it, see it highlighted."""
-    state = _state()
-    page = render_template(
-        "playground.html",
-        formats=state.formats,
-        default_format=DEFAULT_FORMAT,
-        format_parameter=state.format_parameter,
-    )
+    page = render_template("playground.html", formats=FORMAT_CHOICES, default_format=DEFAULT_FORMAT)
     return _page(page, PLAYGROUND_CSP)
 
 

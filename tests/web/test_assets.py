@@ -8,11 +8,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask.testing import FlaskClient
 
+from service.formats import DEFAULT_FORMAT, FORMAT_CHOICES
 from service.web.examples import EXAMPLES_PATH, examples_document, main, render
-from service.web.pages import SWAGGER_UI_VERSION, output_formats
+from service.web.pages import SWAGGER_UI_VERSION
 
 from .support import REPO_ROOT, STATIC_DIR, WEB_DIR, fetch, parse_page
 
@@ -72,40 +72,13 @@ def test_package_data_ships_every_template_and_asset() -> None:
     assert needed - shipped == set()
 
 
-def _analyze_operation(parameters: list[Any]) -> dict[str, Any]:
-    return {
-        "paths": {"/v1/analyze": {"post": {"parameters": parameters}}},
-        "components": {
-            "parameters": {
-                "Format": {"name": "format", "in": "query", "schema": {"$ref": "#/x/F"}}
-            },
-        },
-        "x": {"F": {"type": "string", "enum": ["json", "sarif", "markdown"]}},
-    }
-
-
-def test_output_formats_follow_refs_to_the_enum() -> None:
-    document = _analyze_operation([{"$ref": "#/components/parameters/Format"}])
-    assert output_formats(document) == ("json", "sarif", "markdown")
-
-
-def test_output_formats_without_the_parameter() -> None:
-    assert output_formats(_analyze_operation([])) == ()
-    header = {"name": "format", "in": "header", "schema": {"enum": ["x"]}}
-    assert output_formats(_analyze_operation([header])) == ()
-    assert output_formats({"paths": {}}) == ()
-    assert output_formats(None) == ()
-
-
-def test_format_selector_offers_the_documented_formats(client: FlaskClient) -> None:
-    document = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    documented = output_formats(document)
+def test_format_selector_offers_every_output_format(client: FlaskClient) -> None:
     html = fetch(client, "/").get_data(as_text=True)
     options = [line.strip() for line in html.splitlines() if line.strip().startswith("<option")]
     offered = [option.split(">", 1)[1].split("<", 1)[0] for option in options]
-    assert offered == list(documented or ("json",))
-    assert "selected>json<" in html
-    assert f'data-format-parameter="{"true" if documented else "false"}"' in html
+    assert offered == list(FORMAT_CHOICES)
+    assert f"selected>{DEFAULT_FORMAT}<" in html
+    assert 'data-format-parameter="true"' in html
 
 
 def test_static_dir_is_inside_the_package() -> None:
