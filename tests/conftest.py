@@ -1,15 +1,28 @@
-"""Shared fixtures: an app built from explicit settings, and its test client."""
+"""Shared fixtures: apps built from explicit settings, their test clients, and openapi.yaml.
+
+The helpers behind the OpenAPI fixtures (and `problem`) live in `support.http`.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from support.http import (
+    OPENAPI_PATH,
+    MakeApp,
+    OpenAPIChecker,
+    ValidateExchange,
+    ValidateResponse,
+    load_openapi,
+)
 
 from service.api import readiness
 from service.api.app import create_app
@@ -38,13 +51,44 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    """A fresh app (own metrics registry) for each test."""
-    yield create_app(settings, {"TESTING": True})
+def make_app() -> Iterator[MakeApp]:
+    """Return `make_app(settings)`: a fresh testing app; any shutdown begun is forgotten after."""
+    yield lambda settings: create_app(settings, {"TESTING": True})
     readiness.reset()
+
+
+@pytest.fixture
+def app(make_app: MakeApp, settings: Settings) -> Flask:
+    """A fresh app (own metrics registry) for each test."""
+    return make_app(settings)
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client of `app`."""
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def openapi_document() -> dict[str, Any]:
+    """The repository's openapi.yaml, parsed."""
+    document: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text("utf-8"))
+    return document
+
+
+@pytest.fixture(scope="session")
+def openapi_checker() -> OpenAPIChecker:
+    """Checks of test-client exchanges against openapi.yaml, built once per session."""
+    return OpenAPIChecker(load_openapi())
+
+
+@pytest.fixture(scope="session")
+def validate_response(openapi_checker: OpenAPIChecker) -> ValidateResponse:
+    """`validate_response(response)` raises unless the answer matches openapi.yaml."""
+    return openapi_checker.validate_response
+
+
+@pytest.fixture(scope="session")
+def validate_exchange(openapi_checker: OpenAPIChecker) -> ValidateExchange:
+    """`validate_exchange(response, data)` raises unless request and answer match openapi.yaml."""
+    return openapi_checker.validate_exchange

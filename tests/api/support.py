@@ -1,25 +1,21 @@
-"""Helpers shared by the API tests."""
+"""Constants and helpers of the API tests (`problem` and the OpenAPI checks: support.http)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-from werkzeug.test import TestResponse
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-OPENAPI_PATH = REPO_ROOT / "openapi.yaml"
 
 SMALL_BODY = 64
 SMALL_REQUEST = 512
 SMALL_BATCH = 3
 
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
-def problem(response: TestResponse, status: int) -> dict[str, Any]:
-    """Assert `response` is an RFC 9457 problem with `status`; return its document."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    document: dict[str, Any] = response.get_json(force=True)
-    assert document["status"] == status
-    assert {"type", "title", "status", "detail"} <= document.keys()
-    return document
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every operation of an OpenAPI `document`, by (path, upper-case method)."""
+    return {
+        (path, method.upper()): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from support.http import problem
 
 from service.config import MIB
 
-from .support import SMALL_BATCH, SMALL_BODY, SMALL_REQUEST, problem
+from .support import SMALL_BATCH, SMALL_BODY, SMALL_REQUEST
 
 STATEMENT = "No security defects are detected in the code."
 ANALYSIS_FIELDS = [

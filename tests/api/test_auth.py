@@ -5,21 +5,19 @@ from __future__ import annotations
 import hmac
 import logging
 import types
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.http import MakeApp, ValidateResponse, problem
 from werkzeug.test import TestResponse
 
 from service.api import auth as auth_module
-from service.api import readiness
-from service.api.app import create_app
 from service.config import ConfigError, Settings
 
-from .support import problem
+from .support import operations
 
 KEY = "k3y-0123456789abcdef-PRIMARY"
 OTHER_KEY = "k3y-fedcba9876543210-SECOND"
@@ -37,16 +35,10 @@ PROTECTED = [
 EXEMPT = ["/livez", "/readyz", "/metrics"]
 
 
-def _app(**overrides: object) -> Iterator[Flask]:
-    settings = Settings(**{"api_keys": KEYS, **overrides})  # type: ignore[arg-type]
-    yield create_app(settings, {"TESTING": True})
-    readiness.reset()
-
-
 @pytest.fixture
-def secured_app() -> Iterator[Flask]:
+def secured_app(make_app: MakeApp) -> Flask:
     """An app with three API keys configured (and no UI, whose pages are public)."""
-    yield from _app(ui_enabled=False)
+    return make_app(Settings(api_keys=KEYS, ui_enabled=False))
 
 
 @pytest.fixture
@@ -166,12 +158,11 @@ def test_probes_and_metrics_are_exempt_by_default(secured: FlaskClient, path: st
     assert secured.get(path).status_code == 200
 
 
-def test_exempt_paths_are_configurable() -> None:
-    for app in _app(auth_exempt_paths=("/livez",)):
-        client = app.test_client()
-        assert client.get("/livez").status_code == 200
-        problem(client.get("/readyz"), 401)
-        problem(client.get("/metrics"), 401)
+def test_exempt_paths_are_configurable(make_app: MakeApp) -> None:
+    client = make_app(Settings(api_keys=KEYS, auth_exempt_paths=("/livez",))).test_client()
+    assert client.get("/livez").status_code == 200
+    problem(client.get("/readyz"), 401)
+    problem(client.get("/metrics"), 401)
 
 
 def test_exempt_paths_match_exactly(secured: FlaskClient) -> None:
@@ -193,7 +184,7 @@ def test_unauthorised_requests_are_counted_in_metrics(secured: FlaskClient) -> N
 
 
 def test_401_matches_the_openapi_document(
-    secured: FlaskClient, validate_response: Callable[[TestResponse], None]
+    secured: FlaskClient, validate_response: ValidateResponse
 ) -> None:
     for method, path in PROTECTED[:-1]:
         response = secured.open(path, method=method, json=REVIEW if method == "POST" else None)
@@ -323,10 +314,8 @@ def test_exempt_paths_from_env() -> None:
 
 def test_openapi_documents_401_and_the_key_schemes(openapi_document: dict[str, Any]) -> None:
     # Exemptions are configurable, so any operation may answer 401.
-    for path, item in openapi_document["paths"].items():
-        for method, operation in item.items():
-            if method in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
-                assert "401" in operation["responses"], (method, path)
+    for (path, method), operation in operations(openapi_document).items():
+        assert "401" in operation["responses"], (method, path)
     schemes = openapi_document["components"]["securitySchemes"]
     assert {"type": "http", "scheme": "bearer"}.items() <= schemes["bearerApiKey"].items()
     assert {"type": "apiKey", "in": "header", "name": "X-API-Key"}.items() <= schemes[
@@ -335,13 +324,14 @@ def test_openapi_documents_401_and_the_key_schemes(openapi_document: dict[str, A
     assert {} in openapi_document["security"]  # optional: off unless keys are configured
 
 
-def test_with_the_ui_on_its_pages_and_document_are_public_and_the_api_is_not() -> None:
-    for app in _app(ui_enabled=True):
-        client = app.test_client()
-        for path in ("/", "/docs", "/openapi.yaml", "/static/site.css"):
-            reply = client.get(path)
-            assert reply.status_code == 200, path
-            reply.close()  # a static file is streamed from disk
-        assert client.post("/v1/analyze", json=REVIEW).status_code == 401
-        assert client.get("/v1/taxonomy").status_code == 401
-        assert client.get("/nowhere").status_code == 401
+def test_with_the_ui_on_its_pages_and_document_are_public_and_the_api_is_not(
+    make_app: MakeApp,
+) -> None:
+    client = make_app(Settings(api_keys=KEYS, ui_enabled=True)).test_client()
+    for path in ("/", "/docs", "/openapi.yaml", "/static/site.css"):
+        reply = client.get(path)
+        assert reply.status_code == 200, path
+        reply.close()  # a static file is streamed from disk
+    assert client.post("/v1/analyze", json=REVIEW).status_code == 401
+    assert client.get("/v1/taxonomy").status_code == 401
+    assert client.get("/nowhere").status_code == 401

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from support.http import problem
 
 from service.api import analyze as analyze_module
 from service.api.errors import flatten_errors
-
-from .support import problem
 
 SECRET = "db-password-hunter2"
 

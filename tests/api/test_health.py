@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from support.http import MakeApp
 
 from service.api import app as app_module
 from service.api import readiness
-from service.api.app import create_app
 from service.config import Settings
 from service.observability.metrics import Metrics
 
@@ -61,11 +61,11 @@ def test_without_state_dir_only_the_process_flag_counts() -> None:
 
 
 def test_readyz_is_503_when_the_arbiter_announced_shutdown(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
     # The marker lives in the metrics directory; keep this process's metrics plain.
     monkeypatch.setattr(app_module, "Metrics", lambda _directory: Metrics(None))
-    client = create_app(Settings(metrics_dir=str(tmp_path)), {"TESTING": True}).test_client()
+    client = make_app(Settings(metrics_dir=str(tmp_path))).test_client()
     assert client.get("/readyz").status_code == 200
     readiness.announce_shutdown(str(tmp_path))
     assert client.get("/readyz").status_code == 503

@@ -19,17 +19,15 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from support.http import ValidateResponse, problem
 from werkzeug.test import TestResponse
 
 from service.analysis.extract import MAX_CWES, MAX_LINE_REFS, MAX_SYMBOLS
 from service.analysis.pipeline import MAX_ISSUES
 from service.config import MIB
 
-from .support import problem
-
 # Far above any honest analysis time on a loaded machine: this guards against hangs only.
 HANG_GUARD_SECONDS = 120.0
-Validate = Callable[[TestResponse], None]
 
 
 def fill(unit: str, limit: int = MIB) -> str:
@@ -95,7 +93,7 @@ def guarded(call: Callable[[], TestResponse]) -> TestResponse:
         return pool.submit(call).result(timeout=HANG_GUARD_SECONDS)
 
 
-def check_answer(response: TestResponse, validate: Validate) -> dict[str, Any]:
+def check_answer(response: TestResponse, validate: ValidateResponse) -> dict[str, Any]:
     """200, 400 or 413; a problem unless 200; documented; hygiene headers. Return the JSON."""
     assert response.status_code in {200, 400, 413}, response.get_data(as_text=True)[:500]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -124,7 +122,7 @@ def check_bounded(analysis: dict[str, Any], body: str, response: TestResponse) -
 
 @pytest.mark.parametrize("family", [*FAMILIES, *EXTRA_FAMILIES])
 def test_worst_case_bodies_get_an_answer(
-    client: FlaskClient, validate_response: Validate, family: str
+    client: FlaskClient, validate_response: ValidateResponse, family: str
 ) -> None:
     body = {**FAMILIES, **EXTRA_FAMILIES}[family]()
     assert len(body.encode("utf-8")) <= MIB
@@ -268,7 +266,7 @@ def test_batch_over_the_request_limit_is_413(client: FlaskClient) -> None:
 
 
 def test_full_batch_of_worst_case_bodies_is_answered(
-    client: FlaskClient, validate_response: Validate
+    client: FlaskClient, validate_response: ValidateResponse
 ) -> None:
     # The largest batch, every review hostile (2 KiB each: the families above run at 1 MiB).
     units = ["*", "`", "#", "line 1, ", "- x\n", "```\n", "CWE-", "\u0301", "> ", "| a |\n"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
+from support.http import OPENAPI_PATH
 
 from service.analysis.taxonomy import load_taxonomy
-
-from .support import OPENAPI_PATH
 
 
 def _samples(

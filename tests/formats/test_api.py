@@ -8,35 +8,22 @@ analyzer with fixed Analyses.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
 from jsonschema import Draft4Validator
-from openapi_core import Config, OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
-from openapi_core.testing import MockRequest
+from support.corpus import crafted_body
+from support.http import ValidateExchange, ValidateResponse, problem
 from werkzeug.test import TestResponse
 
 from service.analysis.model import Analysis, Severity, Verdict
 from service.api import analyze as analyze_module
-from service.api import readiness
-from service.api.app import create_app
-from service.config import Settings
 from service.formats import FORMAT_CHOICES
 
 from .cases import CRAFTED_10, F, analysis, issue
 
-REPO = Path(__file__).resolve().parents[2]
-CRAFTED = {
-    case["id"]: case["body"]
-    for case in map(
-        json.loads, (REPO / "tests" / "data" / "crafted.jsonl").read_text("utf-8").splitlines()
-    )
-}
 CONTEXT = {"path": "app/db.py", "commit": "4f1c2e9b", "source": "gpt-4o"}
 JSON_FORMATS = ("json", "rdjson", "github", "gitlab", "gerrit")
 MEDIA_TYPES = {
@@ -45,57 +32,32 @@ MEDIA_TYPES = {
     "markdown": "text/markdown",
 }
 
-Check = Callable[..., None]
+
+class Rendered(Protocol):
+    def __call__(self, response: TestResponse, data: bytes, fmt: str, *, reviews: int) -> None: ...
 
 
 @pytest.fixture
-def client() -> Iterator[FlaskClient]:
-    yield create_app(Settings(), {"TESTING": True}).test_client()
-    readiness.reset()
+def rendered(
+    validate_exchange: ValidateExchange,
+    sarif_validator: Draft4Validator,
+    rdjson_validator: Draft4Validator,
+) -> Rendered:
+    """Return `rendered(response, data, fmt, reviews=n)`: assert a documented 200 in `fmt`.
 
-
-@pytest.fixture(scope="session")
-def openapi() -> OpenAPI:
-    config = Config(
-        extra_media_type_deserializers={
-            "application/problem+json": json.loads,
-            "application/sarif+json": json.loads,
-            "text/markdown": bytes.decode,
-        }
-    )
-    return OpenAPI.from_file_path(str(REPO / "openapi.yaml"), config=config)
-
-
-@pytest.fixture(scope="session")
-def check(openapi: OpenAPI) -> Check:
-    """Return `check(response, query, data, content_type)`: request and response match openapi.
-
-    With `valid_request=False` only the response is checked (the request is meant to be bad).
+    The request (body `data`) and the answer match openapi.yaml, the answer has the media type
+    of `fmt`, varies with Accept, and is a valid document of `fmt` covering `reviews` reviews.
     """
 
-    def validate(
-        response: TestResponse,
-        query: dict[str, str],
-        data: bytes,
-        ctype: str,
-        *,
-        valid_request: bool = True,
-    ) -> None:
-        sent = response.request
-        request = MockRequest(
-            "http://localhost",
-            sent.method,
-            sent.path,
-            args=query,
-            headers=dict(sent.headers),
-            data=data,
-            content_type=ctype,
-        )
-        if valid_request:
-            openapi.validate_request(request)
-        openapi.validate_response(request, WerkzeugOpenAPIResponse(response))
+    def check(response: TestResponse, data: bytes, fmt: str, *, reviews: int) -> None:
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == MEDIA_TYPES[fmt]
+        assert "Accept" in response.headers["Vary"]
+        validate_exchange(response, data)
+        body = parsed(response)
+        _assert_structure(fmt, body, sarif_validator, rdjson_validator, reviews=reviews)
 
-    return validate
+    return check
 
 
 def post_json(
@@ -106,10 +68,9 @@ def post_json(
     return client.post(url, data=data, content_type="application/json", **kw), data
 
 
-def problem(response: TestResponse, field: str) -> dict[str, Any]:
-    assert response.status_code == 400, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    document: dict[str, Any] = response.get_json(force=True)
+def invalid_parameter(response: TestResponse, field: str) -> dict[str, Any]:
+    """Assert `response` is a 400 problem about the query parameter `field`; return it."""
+    document = problem(response, 400)
     assert document["code"] == "invalid_parameter"
     assert field in document["errors"], document
     return document
@@ -125,44 +86,22 @@ def parsed(response: TestResponse) -> Any:
 
 
 @pytest.mark.parametrize("fmt", FORMAT_CHOICES)
-def test_single_review_in_every_format(
-    client: FlaskClient,
-    check: Check,
-    sarif_validator: Draft4Validator,
-    rdjson_validator: Draft4Validator,
-    fmt: str,
-) -> None:
+def test_single_review_in_every_format(client: FlaskClient, rendered: Rendered, fmt: str) -> None:
     query = {"format": fmt, "fail_on": "high"}
-    document = {"body": CRAFTED["crafted-01"], "id": "crafted-01", **CONTEXT}
+    document = {"body": crafted_body("crafted-01"), "id": "crafted-01", **CONTEXT}
     response, data = post_json(client, "/v1/analyze", document, query)
-
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == MEDIA_TYPES[fmt]
-    assert "Accept" in response.headers["Vary"]
-    check(response, query, data, "application/json")
-    _assert_structure(fmt, parsed(response), sarif_validator, rdjson_validator, reviews=1)
+    rendered(response, data, fmt, reviews=1)
 
 
 @pytest.mark.parametrize("fmt", FORMAT_CHOICES)
-def test_batch_in_every_format(
-    client: FlaskClient,
-    check: Check,
-    sarif_validator: Draft4Validator,
-    rdjson_validator: Draft4Validator,
-    fmt: str,
-) -> None:
-    query = {"format": fmt}
+def test_batch_in_every_format(client: FlaskClient, rendered: Rendered, fmt: str) -> None:
     reviews = [
-        {"body": CRAFTED["crafted-01"], "id": "a", **CONTEXT},
-        {"body": CRAFTED["crafted-10"], "id": "b"},
-        {"body": CRAFTED["crafted-13"], "id": "c", "path": "app/views.py"},
+        {"body": crafted_body("crafted-01"), "id": "a", **CONTEXT},
+        {"body": crafted_body("crafted-10"), "id": "b"},
+        {"body": crafted_body("crafted-13"), "id": "c", "path": "app/views.py"},
     ]
-    response, data = post_json(client, "/v1/analyze/batch", {"reviews": reviews}, query)
-
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == MEDIA_TYPES[fmt]
-    check(response, query, data, "application/json")
-    _assert_structure(fmt, parsed(response), sarif_validator, rdjson_validator, reviews=3)
+    response, data = post_json(client, "/v1/analyze/batch", {"reviews": reviews}, {"format": fmt})
+    rendered(response, data, fmt, reviews=3)
 
 
 def _assert_structure(
@@ -207,22 +146,25 @@ def _assert_structure(
         assert "**Policy**" in body
 
 
-def test_raw_body_takes_context_from_the_query(client: FlaskClient, check: Check) -> None:
+def test_raw_body_takes_context_from_the_query(
+    client: FlaskClient, validate_exchange: ValidateExchange
+) -> None:
     query = {"format": "sarif", **CONTEXT}
-    data = CRAFTED["crafted-01"].encode()
+    data = crafted_body("crafted-01").encode()
     response = client.post(
         f"/v1/analyze?{urlencode(query)}", data=data, content_type="text/markdown"
     )
 
     assert response.status_code == 200, response.get_data(as_text=True)
-    check(response, query, data, "text/markdown")
+    assert response.mimetype == "application/sarif+json"
+    validate_exchange(response, data)
     run = json.loads(response.get_data())["runs"][0]
     assert run["properties"]["reviews"][0] | CONTEXT == run["properties"]["reviews"][0]
     assert run["automationDetails"]["properties"] == {"source": "gpt-4o"}
 
 
 def test_json_stays_the_default_and_unchanged(client: FlaskClient) -> None:
-    document = {"body": CRAFTED["crafted-10"], "id": "x"}
+    document = {"body": crafted_body("crafted-10"), "id": "x"}
     plain, _ = post_json(client, "/v1/analyze", document, {})
     explicit, _ = post_json(client, "/v1/analyze", {**document, **CONTEXT}, {"format": "json"})
     assert plain.get_json() == explicit.get_json()
@@ -318,12 +260,16 @@ def test_fail_on_decides_the_github_event(
     ],
 )
 def test_bad_query_parameters_are_400(
-    client: FlaskClient, check: Check, path: str, query: dict[str, str], field: str
+    client: FlaskClient,
+    validate_response: ValidateResponse,
+    path: str,
+    query: dict[str, str],
+    field: str,
 ) -> None:
     document: Any = {"reviews": [{"body": "x"}]} if path.endswith("batch") else {"body": "x"}
-    response, data = post_json(client, path, document, query)
-    check(response, query, data, "application/json", valid_request=False)
-    body = problem(response, field)
+    response, _ = post_json(client, path, document, query)
+    validate_response(response)  # the request is bad by design: only the answer is checked
+    body = invalid_parameter(response, field)
     assert body["errors"][field][0]
     if field in {"format", "fail_on"}:
         assert "Must be one of" in body["errors"][field][0]
@@ -331,16 +277,18 @@ def test_bad_query_parameters_are_400(
 
 def test_a_repeated_parameter_is_400(client: FlaskClient) -> None:
     response = client.post("/v1/analyze?format=sarif&format=json", json={"body": "x"})
-    assert problem(response, "format")["errors"]["format"] == ["Given more than once."]
+    assert invalid_parameter(response, "format")["errors"]["format"] == ["Given more than once."]
 
 
-def test_query_context_fills_in_for_the_json_body(client: FlaskClient, check: Check) -> None:
+def test_query_context_fills_in_for_the_json_body(
+    client: FlaskClient, validate_exchange: ValidateExchange
+) -> None:
     query = {"format": "sarif", "path": "from/query.py", "commit": "q1", "source": "query"}
     document = {"body": "x", "path": "from/body.py", "commit": None}
     response, data = post_json(client, "/v1/analyze", document, query)
 
     assert response.status_code == 200
-    check(response, query, data, "application/json")
+    validate_exchange(response, data)
     review = json.loads(response.get_data())["runs"][0]["properties"]["reviews"][0]
     assert (review["path"], review["commit"], review["source"]) == ("from/body.py", "q1", "query")
 
@@ -370,7 +318,7 @@ def test_bad_context_fields_are_400(
 
 def test_bad_context_in_the_query_of_a_raw_body_is_400(client: FlaskClient) -> None:
     response = client.post("/v1/analyze?commit=", data="x", content_type="text/plain")
-    assert problem(response, "commit")["errors"]["commit"] == ["Must not be empty."]
+    assert invalid_parameter(response, "commit")["errors"]["commit"] == ["Must not be empty."]
 
 
 def test_null_context_fields_are_accepted(client: FlaskClient) -> None:

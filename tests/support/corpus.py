@@ -1,0 +1,24 @@
+"""The crafted review corpus, tests/data/crafted.jsonl, read once for every test that needs it."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+CRAFTED_PATH = Path(__file__).resolve().parents[1] / "data" / "crafted.jsonl"
+
+
+@functools.cache
+def _crafted_bodies() -> dict[str, str]:
+    bodies: dict[str, str] = {}
+    for line in CRAFTED_PATH.read_text("utf-8").splitlines():
+        case = json.loads(line)
+        assert case["id"] not in bodies, f"{case['id']} appears twice in {CRAFTED_PATH}"
+        bodies[case["id"]] = case["body"]
+    return bodies
+
+
+def crafted_body(case_id: str) -> str:
+    """The review body of the crafted case `case_id` (e.g. "crafted-01")."""
+    return _crafted_bodies()[case_id]
