@@ -814,6 +814,7 @@ class _Reader:
     def paragraphs(self, blocks: list[_Block]) -> None:
         """A review with no list, heading or table: each paragraph that makes a point."""
         follows_point = False
+        framed: list[Prose] = []
         for block in blocks:
             if block.kind == "fence" and block.info == "suggestion":
                 self.suggestion(block, follows_point)
@@ -830,10 +831,21 @@ class _Reader:
             body = _clean_block(self.text[start:end])
             if self._too_slight(body) or self._framing(body):
                 self.prose.append(Prose(start, end, body))
+                framed.append(self.prose[-1])
                 continue
             title, text = _numbered_point_title(body)
             self.segments.append(Segment(start, end, title, text, "paragraph"))
             follows_point = True
+        if not self.segments:
+            self._advice_in_framing(framed)
+
+    def _advice_in_framing(self, framed: list[Prose]) -> None:
+        """A comment that is all wrap-up can still give advice ("Overall the code looks good,
+        but consider adding some comments"): with no other point, that paragraph is one."""
+        for prose in framed:
+            groups = self.lexicon.reading.first(prose.text)
+            if "advice" in groups or "suggestion" in groups:
+                self.segments.append(Segment(prose.start, prose.end, None, prose.text, "paragraph"))
 
 
 _NUMBERED_POINT = re.compile(

@@ -328,3 +328,18 @@ def test_a_list_of_fields_under_no_heading_is_one_finding_card(body: str) -> Non
     assert card.title is not None
     assert card.title.startswith("`Marshal.load")
     assert card.field("file") == "`app/cache.rb`"
+
+
+def test_a_comment_that_is_all_wrap_up_keeps_its_advice_as_a_point() -> None:
+    body = "Overall the code looks good, but consider adding some comments."
+    document = segment(normalize(body).text)
+    assert [s.text for s in document.segments] == [body]
+
+
+def test_wrap_up_advice_beside_other_points_stays_prose() -> None:
+    body = (
+        "`timeout` is never passed to `requests.get` in `fetch()`.\n\n"
+        "Overall the code looks good, but consider adding some comments."
+    )
+    document = segment(normalize(body).text)
+    assert [s.text for s in document.segments] == [body.split("\n\n")[0]]
