@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.corpus import CRAFTED_PATH
 
 from service import __version__
 from service.analysis import analyze
@@ -20,7 +21,6 @@ from service.evaluation import METRICS, evaluate, load_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).parent / "data" / "seeds.jsonl"
-CRAFTED = Path(__file__).parent / "data" / "crafted.jsonl"
 LIMIT = 16
 
 
@@ -164,34 +164,34 @@ def test_eval_prints_one_aligned_row_per_corpus(capsys: pytest.CaptureFixture[st
 
 
 def test_eval_adds_a_combined_row_for_several_corpora(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", str(SEEDS), str(CRAFTED)]) == 0
+    assert main(["eval", str(SEEDS), str(CRAFTED_PATH)]) == 0
 
     table = parse_table(capsys.readouterr().out)
-    combined = evaluate([*load_corpus(SEEDS), *load_corpus(CRAFTED)])
+    combined = evaluate([*load_corpus(SEEDS), *load_corpus(CRAFTED_PATH)])
     assert list(table) == ["seeds", "crafted", "all"]
-    assert table["all"]["cases"] == str(5 + len(load_corpus(CRAFTED)))
+    assert table["all"]["cases"] == str(5 + len(load_corpus(CRAFTED_PATH)))
     assert table["all"]["verdict"] == f"{combined.values['verdict']:.4f}"
 
 
 def test_eval_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--json", "--show-misses", str(SEEDS), str(CRAFTED)]) == 0
+    assert main(["eval", "--json", "--show-misses", str(SEEDS), str(CRAFTED_PATH)]) == 0
 
     report = json.loads(capsys.readouterr().out)
     seeds = evaluate(load_corpus(SEEDS))
     assert set(report) == {"corpora", "all"}
     assert list(report["corpora"]) == ["crafted", "seeds"]  # sorted keys
-    crafted = evaluate(load_corpus(CRAFTED))
+    crafted = evaluate(load_corpus(CRAFTED_PATH))
     assert report["corpora"]["seeds"] == {**seeds.as_dict(), "misses": list(seeds.misses)}
     assert crafted.misses, "the crafted corpus has misses to report"
     assert report["corpora"]["crafted"]["misses"] == list(crafted.misses)
-    assert report["all"]["cases"] == 5 + len(load_corpus(CRAFTED))
+    assert report["all"]["cases"] == 5 + len(load_corpus(CRAFTED_PATH))
 
 
 def test_eval_show_misses(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--show-misses", str(CRAFTED)]) == 0
+    assert main(["eval", "--show-misses", str(CRAFTED_PATH)]) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    misses = list(evaluate(load_corpus(CRAFTED)).misses)
+    misses = list(evaluate(load_corpus(CRAFTED_PATH)).misses)
     assert misses, "the crafted corpus has misses to show"
     assert lines[: len(misses) + 1] == [*misses, ""]
     assert lines[len(misses) + 1].startswith("corpus ")
@@ -219,7 +219,7 @@ def test_eval_min_sets_the_exit_status(
 
 
 def test_eval_min_checks_each_corpus(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--min", "cases=6", str(SEEDS), str(CRAFTED)]) == 1
+    assert main(["eval", "--min", "cases=6", str(SEEDS), str(CRAFTED_PATH)]) == 1
 
     err = capsys.readouterr().err
     assert "FAIL seeds: cases=5.0 < 6.0" in err

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from support.corpus import CRAFTED_PATH
 
 from service.evaluation import (
     CorpusError,
@@ -23,7 +24,7 @@ from service.evaluation import (
 )
 
 DATA = Path(__file__).parent / "data"
-CORPORA = [DATA / "seeds.jsonl", DATA / "crafted.jsonl"]
+CORPORA = [DATA / "seeds.jsonl", CRAFTED_PATH]
 SCORE_PY = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "score.py"
 
 
@@ -322,7 +323,7 @@ def test_unmeasured_metrics_are_absent(tmp_path: Path) -> None:
 
 
 def test_several_jobs_give_the_same_metrics() -> None:
-    cases = load_corpus(DATA / "crafted.jsonl")
+    cases = load_corpus(CRAFTED_PATH)
 
     assert evaluate(cases, synthetic_analyzer, jobs=2) == evaluate(cases, synthetic_analyzer)
 
@@ -338,11 +339,11 @@ def test_score_rejects_mismatched_outcomes() -> None:
 
 
 def test_load_corpus_parses_gold() -> None:
-    cases = load_corpus(DATA / "crafted.jsonl")
+    cases = load_corpus(CRAFTED_PATH)
     first = cases[0]
 
-    assert len(cases) == len(raw_cases(DATA / "crafted.jsonl"))
-    assert first.id == raw_cases(DATA / "crafted.jsonl")[0]["id"]
+    assert len(cases) == len(raw_cases(CRAFTED_PATH))
+    assert first.id == raw_cases(CRAFTED_PATH)[0]["id"]
     assert first.expected.verdicts[0][0] == "verdict"
     assert first.expected.issues is not None
     assert first.expected.issues[0] == GoldIssue(

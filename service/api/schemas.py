@@ -8,12 +8,13 @@ serialisation of an Analysis.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+
+from service.text import CONTROL_CHARACTER, check_encodable
 
 
 class SpanSchema(Schema):
@@ -117,17 +118,6 @@ class BatchRequest:
 
 # Limits of the optional context fields (`path`, `commit`, `source`), in characters.
 CONTEXT_LIMITS = {"path": 4096, "commit": 256, "source": 256}
-# C0 and C1 controls and DEL: context values refuse them, output formats flatten them to spaces.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def check_encodable(value: str) -> str:
-    """Return `value`; ValueError if it has a lone surrogate (`"\\ud800"` in JSON): not UTF-8."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("Not valid Unicode text (contains a lone surrogate).") from None
-    return value
 
 
 def check_context_value(name: str, value: str) -> str:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from service import __version__
 from service.analysis.model import Analysis, Issue, Kind, LineRange
-from service.api.schemas import CONTROL_CHARACTER
 from service.formats.policy import Decision
+from service.text import CONTROL_CHARACTER
 
 TOOL_NAME = "review-analyzer"
 TOOL_VERSION = __version__

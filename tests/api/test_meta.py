@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import Flask, jsonify
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from support.http import OPENAPI_PATH
 
 from service.analysis.taxonomy import load_taxonomy
+from service.api.schemas import TaxonomyCategorySchema
 
 
 def _samples(
@@ -35,6 +37,18 @@ def test_taxonomy_lists_every_category(client: FlaskClient) -> None:
         assert served["family"] == category.family
         assert served["description"] == category.description
         assert served["cwe"] == list(category.cwe)
+
+
+def test_taxonomy_body_is_what_jsonify_writes_and_the_same_every_time(app: Flask) -> None:
+    document = {"categories": TaxonomyCategorySchema(many=True).dump(load_taxonomy().categories)}
+    with app.app_context():
+        expected = jsonify(document).get_data()
+    client = app.test_client()
+    first, second = client.get("/v1/taxonomy"), client.get("/v1/taxonomy")
+    assert first.status_code == second.status_code == 200
+    assert first.mimetype == "application/json"
+    assert first.get_data() == expected
+    assert second.get_data() == first.get_data()
 
 
 def test_taxonomy_names_the_contracts_representative_cwe_first(client: FlaskClient) -> None:

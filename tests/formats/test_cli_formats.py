@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft4Validator
+from support.corpus import crafted_body
 
 from service import cli
 from service.analysis.model import Analysis, Severity, Verdict
@@ -18,9 +19,7 @@ from service.formats.policy import FailOn
 
 from .cases import CRAFTED_01, CRAFTED_10, F, analysis, issue
 
-REPO = Path(__file__).resolve().parents[2]
-CRAFTED = REPO / "tests" / "data" / "crafted.jsonl"
-CRAFTED_01_BODY = json.loads(CRAFTED.read_text("utf-8").splitlines()[0])["body"]
+CRAFTED_01_BODY = crafted_body("crafted-01")
 HIGH_BUG = analysis(
     "bug",
     Verdict.INCONCLUSIVE,

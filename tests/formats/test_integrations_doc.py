@@ -20,16 +20,15 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 from jsonschema import Draft4Validator
+from support.corpus import crafted_body
+from support.http import MakeApp
 
-from service.api import readiness
-from service.api.app import create_app
 from service.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "README.md"
 SECTION = "## Review bots and CI"
-CRAFTED = REPO / "tests" / "data" / "crafted.jsonl"
-CRAFTED_01_BODY = json.loads(CRAFTED.read_text("utf-8").splitlines()[0])["body"]
+CRAFTED_01_BODY = crafted_body("crafted-01")
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 ENVIRONMENT = {
     "HEAD_SHA": "4f1c2e9b7a6d",
@@ -162,7 +161,7 @@ def _request_json(jq_line: str, cwd: Path) -> None:
     (cwd / "request.json").write_text(json.dumps(request), "utf-8")
 
 
-def test_the_service_request_is_answered(tmp_path: Path) -> None:
+def test_the_service_request_is_answered(tmp_path: Path, make_app: MakeApp) -> None:
     jq_line, curl_line = _service_block()
     assert jq_line.startswith("jq ")
     (tmp_path / "review.md").write_text(CRAFTED_01_BODY, "utf-8")
@@ -174,15 +173,12 @@ def test_the_service_request_is_answered(tmp_path: Path) -> None:
     )
     data = words[words.index("--data-binary") + 1]
     assert data.startswith("@")
-    client: FlaskClient = create_app(Settings(), {"TESTING": True}).test_client()
-    try:
-        response = client.post(
-            url.removeprefix("$ANALYZER_URL"),
-            data=(tmp_path / data[1:]).read_bytes(),
-            headers=headers,
-        )
-    finally:
-        readiness.reset()
+    client: FlaskClient = make_app(Settings()).test_client()
+    response = client.post(
+        url.removeprefix("$ANALYZER_URL"),
+        data=(tmp_path / data[1:]).read_bytes(),
+        headers=headers,
+    )
 
     assert response.status_code == 200, response.get_data(as_text=True)
     review_input = response.get_json()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -90,15 +89,6 @@ def parse_page(html: str) -> PageParser:
     parser.feed(html)
     parser.close()
     return parser
-
-
-def problem(response: TestResponse, status: int) -> dict[str, Any]:
-    """Assert `response` is an RFC 9457 problem with `status`; return its document."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    document: dict[str, Any] = response.get_json(force=True)
-    assert document["status"] == status
-    return document
 
 
 def fetch(client: FlaskClient, path: str) -> TestResponse:

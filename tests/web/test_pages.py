@@ -7,12 +7,12 @@ from pathlib import PurePosixPath
 
 import pytest
 from flask.testing import FlaskClient
+from support.http import MakeApp, problem
 
-from service.api.app import create_app
 from service.config import ConfigError, Settings
 from service.web.pages import ASSET_CSP, DOCS_CSP, PLAYGROUND_CSP
 
-from .support import REQUIRED_POLICY, fetch, parse_page, parse_policy, problem
+from .support import REQUIRED_POLICY, fetch, parse_page, parse_policy
 
 PAGES = {"/": PLAYGROUND_CSP, "/docs": DOCS_CSP}
 UNSAFE = {"'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "'wasm-unsafe-eval'", "*"}
@@ -99,8 +99,8 @@ def test_scripts_never_parse_strings_as_html(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/docs", "/static/playground/playground.js"])
-def test_pages_are_404_problems_when_the_ui_is_off(path: str) -> None:
-    client = create_app(Settings(ui_enabled=False), {"TESTING": True}).test_client()
+def test_pages_are_404_problems_when_the_ui_is_off(make_app: MakeApp, path: str) -> None:
+    client = make_app(Settings(ui_enabled=False)).test_client()
     problem(fetch(client, path), 404)
     assert fetch(client, "/livez").status_code == 200
 
