@@ -28,7 +28,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from service.analysis.lexicon import load_lexicon
+from service.analysis.lexicon import NAMED_ELEMENT, load_lexicon
 
 
 @dataclass(frozen=True, slots=True)
@@ -786,10 +786,16 @@ class _Reader:
         return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body)
 
     def _verdict_only(self, body: str) -> bool:
-        """A short paragraph that states the verdict ("LGTM from a security standpoint, ...")."""
+        """A short paragraph that states the verdict ("LGTM from a security standpoint, ...").
+
+        One that calls a named element of this code vulnerable ("This regex `^(a+)+$` is
+        vulnerable to catastrophic backtracking") is a finding, not only a verdict.
+        """
         if len(body) > 600 or _words(body) > 30 or not self.lexicon.may_state_verdict(body):
             return False
-        return bool(self.lexicon.no_defects.search(body) or self.lexicon.defects_found.search(body))
+        if self.lexicon.no_defects.search(body):
+            return True
+        return bool(self.lexicon.defects_found.search(body)) and not NAMED_ELEMENT.search(body)
 
     def suggestion(self, block: _Block, follows_point: bool) -> None:
         """A suggested-change block (a review bot's ```suggestion): a concrete change request.

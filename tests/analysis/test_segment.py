@@ -343,3 +343,17 @@ def test_wrap_up_advice_beside_other_points_stays_prose() -> None:
     )
     document = segment(normalize(body).text)
     assert [s.text for s in document.segments] == [body.split("\n\n")[0]]
+
+
+@pytest.mark.parametrize(
+    ("body", "points"),
+    [
+        ("This regex `^(a+)+$` is vulnerable to catastrophic backtracking.", 1),
+        ("The code is vulnerable to SQL injection.", 0),
+        ("No security issues: the change only adjusts CSS spacing in `header.scss`.", 0),
+    ],
+)
+def test_a_short_verdict_paragraph_is_a_point_only_when_it_names_code(
+    body: str, points: int
+) -> None:
+    assert len(segment(normalize(body).text).segments) == points
