@@ -30,6 +30,10 @@ NAMED_ELEMENT = re.compile(
 )
 
 
+VERDICT_LEAD_WINDOW = 80
+"""How far before a verdict phrase a cancelling phrase is looked for."""
+
+
 def phrase_pattern(fragments: list[str]) -> re.Pattern[str]:
     """Compile fragments into one case-insensitive alternation matched at word boundaries."""
     if not fragments:
@@ -78,6 +82,12 @@ class Lexicon:
     def may_state_verdict(self, text: str) -> bool:
         """Whether `text` holds a word every verdict statement needs (a cheap pre-check)."""
         return self.verdict_triggers.search(text.lower()) is not None
+
+    def cancels_verdict(self, sentence: str, match_start: int) -> bool:
+        """Whether the words just before a verdict phrase take it back ("I could not confirm
+        that", "whether")."""
+        lead = sentence[max(0, match_start - VERDICT_LEAD_WINDOW) : match_start]
+        return self.not_a_verdict.search(lead) is not None
 
     def is_framing_title(self, title: str) -> bool:
         """Whether a heading names an introduction, summary or conclusion, not a point."""

@@ -793,8 +793,10 @@ class _Reader:
         """
         if len(body) > 600 or _words(body) > 30 or not self.lexicon.may_state_verdict(body):
             return False
-        if self.lexicon.no_defects.search(body):
-            return True
+        no_defects = self.lexicon.no_defects.search(body)
+        if no_defects:
+            # "whether this is safe depends on ..." is a question, not a verdict.
+            return not self.lexicon.cancels_verdict(body, no_defects.start())
         return bool(self.lexicon.defects_found.search(body)) and not NAMED_ELEMENT.search(body)
 
     def suggestion(self, block: _Block, follows_point: bool) -> None:

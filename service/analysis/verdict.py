@@ -22,7 +22,6 @@ from service.analysis.segment import Document, Prose
 _SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|\Z)")
 _WORD = re.compile(r"[A-Za-z']+")
 _CLOSED_ENDING = re.compile(r"""[.!?:;)\]}"'`*>|»”’…\-–—]\Z|[^\x00-\x7f]\Z""")
-_LEAD_WINDOW = 80
 HEDGE_WINDOW = 64 * 1024
 _MAX_STATEMENT = 1500  # a verdict is stated in a sentence, not in a page-long run-on
 _MARKUP = re.compile(r"\*\*|__|`")
@@ -61,11 +60,6 @@ def _field_statement(prose: Prose, lexicon: Lexicon) -> Statement | None:
     return None
 
 
-def _cancelled(sentence: str, match_start: int, lexicon: Lexicon) -> bool:
-    lead = sentence[max(0, match_start - _LEAD_WINDOW) : match_start]
-    return lexicon.not_a_verdict.search(lead) is not None
-
-
 def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> list[Statement]:
     """Verdict statements among the sentences of `text[start:end]`."""
     found: list[Statement] = []
@@ -81,7 +75,7 @@ def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> li
             (Verdict.DEFECTS_FOUND, lexicon.defects_found),
         ):
             hit = pattern.search(plain)
-            if hit and not _cancelled(plain, hit.start(), lexicon):
+            if hit and not lexicon.cancels_verdict(plain, hit.start()):
                 offset = match.start() + match.group().index(sentence[:1])
                 found.append(Statement(verdict, offset, offset + len(sentence), plain.strip()))
                 break

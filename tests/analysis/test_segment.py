@@ -351,6 +351,7 @@ def test_wrap_up_advice_beside_other_points_stays_prose() -> None:
         ("This regex `^(a+)+$` is vulnerable to catastrophic backtracking.", 1),
         ("The code is vulnerable to SQL injection.", 0),
         ("No security issues: the change only adjusts CSS spacing in `header.scss`.", 0),
+        ("Whether this is safe depends on the server validating `amount`.", 1),
     ],
 )
 def test_a_short_verdict_paragraph_is_a_point_only_when_it_names_code(
