@@ -260,7 +260,7 @@ def _cue_scores(
 def _stated_type(segment: Segment, lexicon: Lexicon, taxonomy: Taxonomy) -> list[Category]:
     """Categories allowed by a stated defect type ("Security type: Concurrency"), if any."""
     for label, value in segment.fields:
-        if label not in lexicon.type_fields and label not in ("type", "category"):
+        if label not in lexicon.type_fields and label not in lexicon.category_fields:
             continue
         folded = fold_value(value)
         broad = taxonomy.by_securereviewer_type.get(folded)
@@ -309,10 +309,10 @@ def _highest_scored(
     return taxonomy.by_id[max(pool, key=lambda cid: (scores[cid], -position[cid]))]
 
 
-def _stated_severity(segment: Segment, raw: str) -> Severity | None:
+def _stated_severity(segment: Segment, raw: str, lexicon: Lexicon) -> Severity | None:
     """A severity field of a structured answer, else one the point's text states."""
     for label, value in segment.fields:
-        if label in ("severity", "risk", "risk level", "priority"):
+        if label in lexicon.severity_fields:
             parsed = parse_severity(value)
             if parsed is not None:
                 return parsed
@@ -325,7 +325,7 @@ def classify(segment: Segment, raw: str) -> Classification:
     taxonomy = load_taxonomy()
     field_text = " ".join(value for _, value in segment.fields)
     cwes = extract_cwes(f"{raw}\n{field_text}") if segment.fields else extract_cwes(raw)
-    stated_severity = _stated_severity(segment, raw)
+    stated_severity = _stated_severity(segment, raw, lexicon)
     sentences_read = readings(segment, lexicon)
     stated = bool(cwes) or stated_severity not in (None, Severity.INFO)
     kind = decide_kind(segment, stated, lexicon, sentences_read)

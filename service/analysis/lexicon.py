@@ -57,6 +57,8 @@ class Lexicon:
     field_labels: frozenset[str]
     title_fields: frozenset[str]
     type_fields: frozenset[str]
+    category_fields: frozenset[str]
+    severity_fields: frozenset[str]
     record_fields: frozenset[str]
     finding_list_keys: frozenset[str]
     verdict_fields: frozenset[str]
@@ -151,6 +153,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         field_labels=field_labels,
         title_fields=_labels(doc["title_fields"]),
         type_fields=_labels(doc["type_fields"]),
+        category_fields=_labels(doc["category_fields"]),
+        severity_fields=_labels(doc["severity_fields"]),
         record_fields=_labels(doc["record_fields"]),
         finding_list_keys=_labels(doc["finding_list_keys"]),
         verdict_fields=_labels(doc["verdict_fields"]),

@@ -17,6 +17,7 @@ Code fences are never split. Text outside the points (introductions, conclusions
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -470,15 +471,23 @@ def _walk_yaml(data: dict[str, Any], depth: int = 0) -> Iterator[tuple[str, Any,
             yield str(key), value, depth
 
 
+@functools.lru_cache(maxsize=512)
+def _yaml_key_line(key: str) -> re.Pattern[str]:
+    return re.compile(r"^([ \t]*)" + re.escape(key) + r"[ \t]*:", re.M)
+
+
+@functools.lru_cache(maxsize=64)
+def _yaml_sibling_line(indent: int) -> re.Pattern[str]:
+    return re.compile(rf"^[ \t]{{0,{indent}}}[^\s#][^\n]*:", re.M)
+
+
 def _yaml_key_span(text: str, start: int, end: int, key: str, depth: int) -> tuple[int, int]:
     """Locate `key:` inside the YAML fence; the span runs to the next key at its indent."""
-    pattern = re.compile(r"^([ \t]*)" + re.escape(key) + r"[ \t]*:", re.M)
-    found = pattern.search(text, start, end)
+    found = _yaml_key_line(key).search(text, start, end)
     if not found:
         return start, end
     indent = len(found.group(1))
-    sibling = re.compile(rf"^[ \t]{{0,{indent}}}[^\s#][^\n]*:", re.M)
-    nxt = sibling.search(text, found.end(), end)
+    nxt = _yaml_sibling_line(indent).search(text, found.end(), end)
     stop = nxt.start() if nxt else end
     return found.start() + indent, _rstrip_to(text, found.start(), stop)
 
