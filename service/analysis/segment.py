@@ -204,14 +204,27 @@ def _json_candidate(text: str) -> tuple[int, str] | None:
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         return text.index(stripped[0]), stripped
-    match = re.search(r"^[ \t]*```[ \t]*(?:json|JSON)?[ \t]*\n", text, re.M)
-    if match:
-        close = text.find("\n```", match.end() - 1)
-        body = text[match.end() : close if close >= 0 else len(text)]
+    fence = _fence_body(text, _JSON_FENCE)
+    if fence:
+        start, end, _ = fence
+        body = text[start:end]
         if body.strip()[:1] in ("{", "[") and _is_the_answer(text, body):
             lead = len(body) - len(body.lstrip())
-            return match.end() + lead, body.strip()
+            return start + lead, body.strip()
     return None
+
+
+_JSON_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:json|JSON)?[ \t]*\n", re.M)
+
+
+def _fence_body(text: str, opener: re.Pattern[str]) -> tuple[int, int, bool] | None:
+    """(start, end, closed) of the body of the first fenced block `opener` finds; an unclosed
+    fence runs to the end of the text."""
+    match = opener.search(text)
+    if not match:
+        return None
+    close = text.find("\n```", match.end() - 1)
+    return match.end(), (close if close >= 0 else len(text)), close >= 0
 
 
 def _speaks_review(keys: Iterable[str]) -> bool:
@@ -401,12 +414,11 @@ _YAML_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:yaml|yml)[ \t]*\n", re.M | re.I)
 
 
 def _yaml_document(text: str) -> Document | None:
-    match = _YAML_FENCE.search(text)
-    if not match:
+    fence = _fence_body(text, _YAML_FENCE)
+    if not fence:
         return None
-    close = text.find("\n```", match.end() - 1)
-    end = close if close >= 0 else len(text)
-    source = text[match.end() : end]
+    begin, end, closed = fence
+    source = text[begin:end]
     if not _is_the_answer(text, source) or len(source) > MAX_YAML_CHARS:
         return None
     try:
@@ -423,7 +435,7 @@ def _yaml_document(text: str) -> Document | None:
         if isinstance(value, list) and label in lexicon.finding_list_keys:
             entries = [entry for entry in value if isinstance(entry, dict)][:MAX_RECORDS]
             if entries and len(entries) == len(value):
-                start, stop = _yaml_key_span(text, match.end(), end, key, depth)
+                start, stop = _yaml_key_span(text, begin, end, key, depth)
                 items = _yaml_item_spans(text, start, stop, len(entries))
                 for entry, (item_start, item_stop) in zip(entries, items, strict=True):
                     seg = _record_segment(_fields_of(entry), item_start, item_stop, "yaml")
@@ -433,13 +445,13 @@ def _yaml_document(text: str) -> Document | None:
         scalar = _scalar(value)
         if scalar is None:
             continue
-        start, stop = _yaml_key_span(text, match.end(), end, key, depth)
+        start, stop = _yaml_key_span(text, begin, end, key, depth)
         if label in lexicon.verdict_fields:
             prose.append(Prose(start, stop, scalar, label))
         if label in lexicon.finding_list_keys and not _is_no_issue(scalar):
             title, body = _title_and_body(scalar, lexicon.field_labels)
             segments.append(Segment(start, stop, title, body, "yaml", ((label, scalar),)))
-    return Document(tuple(segments), tuple(prose), True, close < 0, structured=True)
+    return Document(tuple(segments), tuple(prose), True, not closed, structured=True)
 
 
 _YAML_ITEM = re.compile(r"^([ \t]*)-(?:[ \t]|$)", re.M)
