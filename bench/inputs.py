@@ -239,6 +239,7 @@ WORST_CASES: tuple[Family, ...] = (
     Family("crlf", "real reviews with CRLF line ends", _crlf),
     Family("blank_lines", "newline run", _repeat("\n")),
     Family("spaces", "space run", _repeat(" ")),
+    Family("fence_spaces", "` ``` ` then a space run", _prefixed("```", " ", "x")),
     Family("table_rows", "table rows", _prefixed(_TABLE_HEAD, "| x | 1 |\n")),
     Family("pipes", "`|` run", _repeat("|")),
     Family("bold_lines", "`**Finding**` lines", _numbered("**Finding {0}**\n")),

@@ -214,7 +214,7 @@ def _json_candidate(text: str) -> tuple[int, str] | None:
     return None
 
 
-_JSON_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:json|JSON)?[ \t]*\n", re.M)
+_JSON_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:(?:json|JSON)[ \t]*)?\n", re.M)
 
 
 def _fence_body(text: str, opener: re.Pattern[str]) -> tuple[int, int, bool] | None:
