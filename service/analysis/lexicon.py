@@ -30,6 +30,7 @@ NAMED_ELEMENT = re.compile(
 )
 
 
+_NEVER = re.compile(r"(?!x)x")
 VERDICT_LEAD_WINDOW = 80
 """How far before a verdict phrase a cancelling phrase is looked for."""
 
@@ -37,7 +38,7 @@ VERDICT_LEAD_WINDOW = 80
 def phrase_pattern(fragments: list[str]) -> re.Pattern[str]:
     """Compile fragments into one case-insensitive alternation matched at word boundaries."""
     if not fragments:
-        return re.compile(r"(?!x)x")
+        return _NEVER
     return re.compile("|".join(bounded(str(fragment)) for fragment in fragments), re.IGNORECASE)
 
 
