@@ -243,6 +243,7 @@ WORST_CASES: tuple[Family, ...] = (
     Family("table_rows", "table rows", _prefixed(_TABLE_HEAD, "| x | 1 |\n")),
     Family("pipes", "`|` run", _repeat("|")),
     Family("bold_lines", "`**Finding**` lines", _numbered("**Finding {0}**\n")),
+    Family("field_items", "`- **Issue:** x` field items", _repeat("- **Issue:** x\n")),
     Family("sectioned", "`Security type:` blocks", _numbered(_SECTIONED)),
     Family("verdicts", "`No security defects` lines", _repeat("No security defects found.\n")),
     Family(

@@ -407,6 +407,8 @@ def _json_value_span(source: str, offset: int, key: str) -> tuple[int, int]:
     return offset + at, offset + end
 
 
+MAX_CARD_FIELDS = 24
+"""A finding card (a list of `Label: value` items) has a handful of fields, not thousands."""
 MAX_YAML_CHARS = 64 * 1024
 """A YAML answer is a few keys; PyYAML is slow, so a longer fence is read as markdown."""
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -732,7 +734,10 @@ class _Reader:
     def field_card(self, block: _Block) -> None:
         """A list of `Label: value` items under no heading, or under a framing one ("## Findings"),
         is one point ("- **File:** ... - **Issue:** ... - **Fix:** ..."), read like a sectioned
-        answer."""
+        answer. A list of more fields than a card holds stays prose."""
+        if len(block.items) > MAX_CARD_FIELDS:
+            self.prose_block(block)
+            return
         fields: list[tuple[str, str]] = []
         for begin, end in block.items:
             label, _, value = _clean_block(self.lines.raw(begin, end)).partition(":")

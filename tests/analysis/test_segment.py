@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.analysis.normalize import normalize
-from service.analysis.segment import MAX_RECORDS, Document, segment
+from service.analysis.segment import MAX_CARD_FIELDS, MAX_RECORDS, Document, segment
 
 
 def _segment(body: str) -> Document:
@@ -358,3 +358,8 @@ def test_a_short_verdict_paragraph_is_a_point_only_when_it_names_code(
     body: str, points: int
 ) -> None:
     assert len(segment(normalize(body).text).segments) == points
+
+
+def test_a_field_list_longer_than_a_card_stays_prose() -> None:
+    body = "".join(f"- **Issue:** problem {n}\n" for n in range(MAX_CARD_FIELDS + 1))
+    assert segment(normalize(body).text).segments == ()
