@@ -60,6 +60,7 @@ class Lexicon:
     type_fields: frozenset[str]
     category_fields: frozenset[str]
     severity_fields: frozenset[str]
+    security_section_titles: frozenset[str]
     record_fields: frozenset[str]
     finding_list_keys: frozenset[str]
     verdict_fields: frozenset[str]
@@ -156,6 +157,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         type_fields=_labels(doc["type_fields"]),
         category_fields=_labels(doc["category_fields"]),
         severity_fields=_labels(doc["severity_fields"]),
+        security_section_titles=_labels(doc["security_section_titles"]),
         record_fields=_labels(doc["record_fields"]),
         finding_list_keys=_labels(doc["finding_list_keys"]),
         verdict_fields=_labels(doc["verdict_fields"]),

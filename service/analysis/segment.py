@@ -407,6 +407,7 @@ def _json_value_span(source: str, offset: int, key: str) -> tuple[int, int]:
     return offset + at, offset + end
 
 
+_LEAD_SENTENCE = re.compile(r"(?P<value>[^\n.!?]{1,80})(?:[.!?]+|\n|\Z)")
 MAX_CARD_FIELDS = 24
 """A finding card (a list of `Label: value` items) has a handful of fields, not thousands."""
 MAX_YAML_CHARS = 64 * 1024
@@ -798,7 +799,27 @@ class _Reader:
         body = "\n".join(
             _clean_block(self.lines.raw(b.begin, b.end)) for b in content if b.kind != "fence"
         ).strip()
+        verdict = self._security_verdict_section(title, body, start, end)
+        if verdict is not None:
+            self.prose.append(verdict)
+            return
         self.segments.append(Segment(start, end, title or None, body, "heading"))
+
+    def _security_verdict_section(
+        self, title: str, body: str, start: int, end: int
+    ) -> Prose | None:
+        """A section about security as a whole that only says nothing was found ("## Security" /
+        "No concerns. Inputs are validated ..."), as a verdict field; one that goes on to raise,
+        advise or hedge anything stays a point."""
+        if _fold(title).rstrip(":") not in self.lexicon.security_section_titles:
+            return None
+        lead = _LEAD_SENTENCE.match(body)
+        if lead is None or not _is_no_issue(lead.group("value")):
+            return None
+        raised = self.lexicon.reading.first(body[lead.end() :])
+        if raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"}:
+            return None
+        return Prose(start, end, lead.group("value"), "security concerns")
 
     def _too_slight(self, body: str) -> bool:
         """A paragraph of a word or three ("LGTM", "N/A") makes no point unless it names code

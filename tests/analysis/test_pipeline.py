@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from service.analysis import analyze
-from service.analysis.model import Flag
+from service.analysis.model import Flag, Verdict
 from service.analysis.pipeline import MAX_ISSUES
 from service.api.schemas import dump_analysis
 
@@ -74,3 +74,32 @@ def test_issues_are_capped_and_the_answer_says_so() -> None:
 
 def test_the_id_is_passed_through() -> None:
     assert analyze("LGTM", "review-7").id == "review-7"
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict", "issues"),
+    [
+        ("### Security\nNo issues found.", Verdict.NO_DEFECTS, 0),
+        (
+            "## Security\nNo concerns. Inputs are validated with pydantic models.\n\n"
+            "## Style\nLooks consistent.",
+            Verdict.NO_DEFECTS,
+            1,
+        ),
+        (
+            "## Security\nNo major concerns, but `name` is not escaped in `render()`.",
+            Verdict.DEFECTS_FOUND,
+            1,
+        ),
+        ("## Security\nNo concerns. However, consider adding rate limiting.", None, 1),
+    ],
+)
+def test_a_security_section_that_only_finds_nothing_is_the_verdict(
+    body: str, verdict: Verdict | None, issues: int
+) -> None:
+    result = analyze(body)
+    if verdict is not None:
+        assert result.verdict is verdict
+    else:
+        assert result.stated_verdict is None
+    assert len(result.issues) == issues
