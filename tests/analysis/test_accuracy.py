@@ -39,9 +39,9 @@ FLOORS = {
         "flags": 0.9,
     },
     "idioms.jsonl": {
-        # 0.97 until two sets of 30 comments written unseen were added; five of their verdicts are
-        # still missed.
-        "verdict": 0.95,
+        # 0.97 until three sets of 30 comments written unseen were added; eight of their verdicts
+        # are still missed.
+        "verdict": 0.94,
         "issue_f1": 0.97,
         "kind": 0.92,
         "category": 0.85,
