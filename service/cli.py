@@ -28,7 +28,6 @@ from typing import Any, BinaryIO
 
 from service import __version__
 from service.analysis import analyze
-from service.api.schemas import check_context_value
 from service.config import ConfigError, Settings
 from service.evaluation import (
     METRICS,
@@ -43,6 +42,7 @@ from service.evaluation import (
 )
 from service.formats import DEFAULT_FORMAT, FORMAT_CHOICES, ReviewContext, render, to_text
 from service.formats.policy import DEFAULT_FAIL_ON, EXIT_STATUS, FAIL_ON_CHOICES, FailOn
+from service.text import check_context_value
 
 PROG = "review-analyzer"
 GUNICORN_CONFIG = "python:service.gunicorn_conf"

@@ -22,7 +22,7 @@ from service.analysis.model import Analysis
 from service.analysis.pipeline import analyze
 from service.api.context import AppState, current_state
 from service.api.errors import ProblemError, bad_request, flatten_errors
-from service.api.schemas import MAX_ID_LENGTH, BatchRequest, ReviewRequest, check_context_value
+from service.api.schemas import MAX_ID_LENGTH, BatchRequest, ReviewRequest
 from service.formats import (
     DEFAULT_FORMAT,
     Rendered,
@@ -33,6 +33,7 @@ from service.formats import (
     to_text,
 )
 from service.formats.policy import DEFAULT_FAIL_ON, FailOn, parse_fail_on
+from service.text import check_context_value
 
 bp = Blueprint("analyze", __name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
-from service.text import CONTROL_CHARACTER, check_encodable
+from service.text import check_context_value, check_encodable
 
 
 class SpanSchema(Schema):
@@ -114,25 +114,6 @@ class BatchRequest:
     """Reviews to analyse in one request, in the caller's order."""
 
     reviews: tuple[ReviewRequest, ...]
-
-
-# Limits of the optional context fields (`path`, `commit`, `source`), in characters.
-CONTEXT_LIMITS = {"path": 4096, "commit": 256, "source": 256}
-
-
-def check_context_value(name: str, value: str) -> str:
-    """Return `value` if it is a usable `path`/`commit`/`source`; ValueError saying why not.
-
-    Shared by the API and the CLI: one line of text, not empty, within its limit.
-    """
-    limit = CONTEXT_LIMITS[name]
-    if value == "":
-        raise ValueError("Must not be empty.")
-    if len(value) > limit:
-        raise ValueError(f"Longer than {limit} characters.")
-    if CONTROL_CHARACTER.search(value):
-        raise ValueError("Must not contain control characters.")
-    return check_encodable(value)
 
 
 def _validator(check: Callable[[str], object]) -> Callable[[str], None]:
