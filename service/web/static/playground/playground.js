@@ -129,8 +129,7 @@ async function analyze() {
 /** For a format other than JSON, fetch and show the document the API returns for it, raw. */
 async function showFormat(body, signal) {
   const format = ui.format.value || DEFAULT_FORMAT;
-  const supported = ui.format.dataset.formatParameter === "true";
-  if (format === DEFAULT_FORMAT || !supported) {
+  if (format === DEFAULT_FORMAT) {
     ui.formatOutput.hidden = true;
     return;
   }
