@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.corpus import CRAFTED_PATH
+from support.corpus import CRAFTED_PATH, SEEDS_PATH
 
 from service import __version__
 from service.analysis import analyze
@@ -20,7 +20,6 @@ from service.cli import main
 from service.evaluation import METRICS, evaluate, load_corpus
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = Path(__file__).parent / "data" / "seeds.jsonl"
 LIMIT = 16
 
 
@@ -149,12 +148,12 @@ def parse_table(text: str) -> dict[str, dict[str, str]]:
 
 
 def test_eval_prints_one_aligned_row_per_corpus(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", str(SEEDS)]) == 0
+    assert main(["eval", str(SEEDS_PATH)]) == 0
 
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["corpus", "cases", *METRICS]
     table = parse_table(out)
-    want = evaluate(load_corpus(SEEDS))
+    want = evaluate(load_corpus(SEEDS_PATH))
     assert list(table) == ["seeds"]
     assert table["seeds"]["corpus"] == "seeds"
     assert table["seeds"]["cases"] == "5"
@@ -164,20 +163,20 @@ def test_eval_prints_one_aligned_row_per_corpus(capsys: pytest.CaptureFixture[st
 
 
 def test_eval_adds_a_combined_row_for_several_corpora(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", str(SEEDS), str(CRAFTED_PATH)]) == 0
+    assert main(["eval", str(SEEDS_PATH), str(CRAFTED_PATH)]) == 0
 
     table = parse_table(capsys.readouterr().out)
-    combined = evaluate([*load_corpus(SEEDS), *load_corpus(CRAFTED_PATH)])
+    combined = evaluate([*load_corpus(SEEDS_PATH), *load_corpus(CRAFTED_PATH)])
     assert list(table) == ["seeds", "crafted", "all"]
     assert table["all"]["cases"] == str(5 + len(load_corpus(CRAFTED_PATH)))
     assert table["all"]["verdict"] == f"{combined.values['verdict']:.4f}"
 
 
 def test_eval_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--json", "--show-misses", str(SEEDS), str(CRAFTED_PATH)]) == 0
+    assert main(["eval", "--json", "--show-misses", str(SEEDS_PATH), str(CRAFTED_PATH)]) == 0
 
     report = json.loads(capsys.readouterr().out)
-    seeds = evaluate(load_corpus(SEEDS))
+    seeds = evaluate(load_corpus(SEEDS_PATH))
     assert set(report) == {"corpora", "all"}
     assert list(report["corpora"]) == ["crafted", "seeds"]  # sorted keys
     crafted = evaluate(load_corpus(CRAFTED_PATH))
@@ -211,7 +210,7 @@ def test_eval_min_sets_the_exit_status(
 ) -> None:
     args = [arg for bound in bounds for arg in ("--min", bound)]
 
-    assert main(["eval", *args, str(SEEDS)]) == status
+    assert main(["eval", *args, str(SEEDS_PATH)]) == status
 
     err = capsys.readouterr().err
     assert message in err
@@ -219,7 +218,7 @@ def test_eval_min_sets_the_exit_status(
 
 
 def test_eval_min_checks_each_corpus(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--min", "cases=6", str(SEEDS), str(CRAFTED_PATH)]) == 1
+    assert main(["eval", "--min", "cases=6", str(SEEDS_PATH), str(CRAFTED_PATH)]) == 1
 
     err = capsys.readouterr().err
     assert "FAIL seeds: cases=5.0 < 6.0" in err
@@ -230,7 +229,7 @@ def test_eval_min_checks_each_corpus(capsys: pytest.CaptureFixture[str]) -> None
 @pytest.mark.parametrize("bound", ["verdict", "nonsense=1", "verdict=high"])
 def test_eval_min_rejects_bad_bounds(capsys: pytest.CaptureFixture[str], bound: str) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["eval", "--min", bound, str(SEEDS)])
+        main(["eval", "--min", bound, str(SEEDS_PATH)])
 
     assert exited.value.code == 2
     assert "--min" in capsys.readouterr().err
@@ -240,7 +239,7 @@ def test_eval_reports_a_bad_corpus(tmp_path: Path, capsys: pytest.CaptureFixture
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", "utf-8")
 
-    assert main(["eval", str(SEEDS), str(bad)]) == 2
+    assert main(["eval", str(SEEDS_PATH), str(bad)]) == 2
     assert main(["eval", str(tmp_path / "absent.jsonl")]) == 2
 
     err = capsys.readouterr().err

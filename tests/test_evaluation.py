@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from support.corpus import CRAFTED_PATH
+from support.corpus import CRAFTED_PATH, SEEDS_PATH
 
 from service.evaluation import (
     CorpusError,
@@ -23,8 +23,7 @@ from service.evaluation import (
     score,
 )
 
-DATA = Path(__file__).parent / "data"
-CORPORA = [DATA / "seeds.jsonl", CRAFTED_PATH]
+CORPORA = [SEEDS_PATH, CRAFTED_PATH]
 SCORE_PY = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "score.py"
 
 
@@ -228,7 +227,7 @@ def test_real_analyzer_agrees_with_score_py(score_py: ModuleType, corpus: Path) 
 
 
 def test_failures_count_against_http_ok_like_score_py(score_py: ModuleType) -> None:
-    cases = raw_cases(DATA / "seeds.jsonl")
+    cases = raw_cases(SEEDS_PATH)
     raises, returns_list = cases[1]["body"], cases[3]["body"]
 
     def flaky(body: str) -> Any:
@@ -239,7 +238,7 @@ def test_failures_count_against_http_ok_like_score_py(score_py: ModuleType) -> N
     outputs = [None if c["body"] == raises else flaky(c["body"]) for c in cases]
     want, _ = reference(score_py, cases, outputs)
 
-    metrics = evaluate(load_corpus(DATA / "seeds.jsonl"), flaky)
+    metrics = evaluate(load_corpus(SEEDS_PATH), flaky)
 
     assert metrics.as_dict() == want
     assert metrics.values["http_ok"] == 0.6
@@ -329,7 +328,7 @@ def test_several_jobs_give_the_same_metrics() -> None:
 
 
 def test_score_rejects_mismatched_outcomes() -> None:
-    cases = load_corpus(DATA / "seeds.jsonl")
+    cases = load_corpus(SEEDS_PATH)
 
     with pytest.raises(ValueError, match="5 cases but 4 outcomes"):
         score(cases, run(cases[:4]))

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from support.http import MakeApp
 
+from service.config import Settings
 from service.observability.logging import (
     JsonFormatter,
     StderrJsonHandler,
@@ -90,6 +92,23 @@ def test_configure_logging_is_idempotent() -> None:
     root = logging.getLogger()
     assert sum(isinstance(h, StderrJsonHandler) for h in root.handlers) == 1
     assert root.level == logging.DEBUG
+
+
+@pytest.mark.usefixtures("root_handlers")
+def test_creating_a_second_app_does_not_repeat_log_lines(
+    make_app: MakeApp, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, StderrJsonHandler)]
+    make_app(settings)
+    client = make_app(settings).test_client()
+    capsys.readouterr()
+    client.get("/livez", headers={"X-Request-ID": "two-apps-1"})
+    err = capsys.readouterr().err
+    assert [e["request_id"] for e in _lines(err) if e["logger"] == "service.api.request"] == [
+        "two-apps-1"
+    ]
+    assert sum(isinstance(h, StderrJsonHandler) for h in root.handlers) == 1
 
 
 @pytest.mark.usefixtures("root_handlers")

@@ -1,4 +1,4 @@
-"""The crafted review corpus, tests/data/crafted.jsonl, read once for every test that needs it."""
+"""Paths of the seed and crafted corpora in tests/data, and the crafted bodies read once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import functools
 import json
 from pathlib import Path
 
-CRAFTED_PATH = Path(__file__).resolve().parents[1] / "data" / "crafted.jsonl"
+_DATA = Path(__file__).resolve().parents[1] / "data"
+SEEDS_PATH = _DATA / "seeds.jsonl"
+CRAFTED_PATH = _DATA / "crafted.jsonl"
 
 
 @functools.cache
