@@ -10,13 +10,10 @@ accuracy issue (the public data sets in ../shared are scored by `make eval`, not
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support.corpus import DATA_DIR
 
 from service.evaluation import evaluate, load_corpus
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 FLOORS = {
     "seeds.jsonl": {
@@ -64,7 +61,7 @@ FLOORS = {
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_accuracy_floor(name: str) -> None:
-    metrics = evaluate(load_corpus(DATA / name))
+    metrics = evaluate(load_corpus(DATA_DIR / name))
     below = {
         metric: metrics.get(metric)
         for metric, floor in FLOORS[name].items()

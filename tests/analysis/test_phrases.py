@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from support.corpus import DATA_DIR
 from support.lexicon import fragments as all_fragments
 from support.lexicon import lexicon_document
 
@@ -153,10 +153,9 @@ def test_every_verdict_phrase_holds_a_trigger_word() -> None:
 
 
 def _review_texts() -> list[str]:
-    data = Path(__file__).parent.parent / "data"
     bodies: list[str] = []
     for name in ("seeds.jsonl", "crafted.jsonl", "idioms.jsonl", "rules.jsonl"):
-        with (data / name).open(encoding="utf-8") as lines:
+        with (DATA_DIR / name).open(encoding="utf-8") as lines:
             bodies.extend(json.loads(line)["body"] for line in lines if line.strip())
     return bodies
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support.corpus import SEEDS_PATH
 
 from service.analysis import analyze
 from service.analysis.model import Flag, Verdict
 from service.analysis.pipeline import MAX_ISSUES
 from service.api.schemas import dump_analysis
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-SEEDS = [json.loads(line) for line in (DATA / "seeds.jsonl").read_text("utf-8").splitlines()]
+SEEDS = [json.loads(line) for line in SEEDS_PATH.read_text("utf-8").splitlines()]
 
 
 def _fold(text: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Paths of the seed and crafted corpora in tests/data, and the crafted bodies read once."""
+"""The labelled cases in tests/data: their folder, the seed and crafted corpora, and the crafted
+bodies read once."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import functools
 import json
 from pathlib import Path
 
-_DATA = Path(__file__).resolve().parents[1] / "data"
-SEEDS_PATH = _DATA / "seeds.jsonl"
-CRAFTED_PATH = _DATA / "crafted.jsonl"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+SEEDS_PATH = DATA_DIR / "seeds.jsonl"
+CRAFTED_PATH = DATA_DIR / "crafted.jsonl"
 
 
 @functools.cache
