@@ -1,6 +1,7 @@
 """Gunicorn configuration: `gunicorn --config python:service.gunicorn_conf service.wsgi:app`.
 
-Everything comes from `Settings.from_env()`. The hooks below do three jobs:
+Settings come from `Settings.from_env()`, the metrics directory from `metrics_dir_from_env()`.
+The hooks below do four jobs:
 
 * metrics: `on_starting` prepares PROMETHEUS_MULTIPROC_DIR before any worker forks (wiping stale
   `*.db` files, or creating a private temporary directory and exporting it when the variable is
@@ -16,6 +17,8 @@ Everything comes from `Settings.from_env()`. The hooks below do three jobs:
   the in-process flag, which does not depend on the metrics directory being writable.
 * logging: gunicorn's error log is JSON on stderr like the app's; its access log is off (the app
   logs one line per request itself).
+* error answers: a worker's own error answers (malformed HTTP, a request killed by the timeout)
+  are application/problem+json like the app's, not gunicorn's HTML page.
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from gunicorn import util
+
 from service.api import readiness
 from service.config import Settings, metrics_dir_from_env
 from service.observability.logging import gunicorn_logconfig
 
 MAX_DRAIN_SECONDS = 5.0
+_MAX_DETAIL = 200
 _SETTINGS = Settings.from_env()
 _PRIVATE_METRICS_DIRS: list[str] = []
 
@@ -57,8 +63,6 @@ errorlog = "-"
 loglevel = _SETTINGS.log_level.lower()
 logconfig_dict = gunicorn_logconfig(_SETTINGS.log_level)
 
-
-_MAX_DETAIL = 200
 
 
 def on_starting(server: Any) -> None:
@@ -134,15 +138,11 @@ def post_worker_init(worker: Any) -> None:
     """Make this worker's /readyz answer 503 as soon as it is told to stop, and its own error
     answers (malformed HTTP, a request killed by the timeout) problem+json like the app's."""
     chain_signal_handler(signal.SIGTERM, readiness.begin_shutdown, restart_syscalls=True)
-    from gunicorn import util  # imported late: the arbiter never needs it
-
     util.write_error = write_problem  # gunicorn's workers answer errors through this function
 
 
 def write_problem(sock: Any, status: int, reason: str, detail: str) -> None:
     """Write gunicorn's own error answer as application/problem+json instead of an HTML page."""
-    from gunicorn import util
-
     request_id = uuid.uuid4().hex
     body = json.dumps(
         {

@@ -80,13 +80,13 @@ def render_many(reviews: Sequence[Reviewed]) -> dict[str, Any]:
     """One SARIF log with one run holding the results of every review, in order."""
     per_review = [reported(reviewed.analysis) for reviewed in reviews]
     located = [issue for issues in per_review for issue in issues]
-    categories = _ordered_unique(issue.category for issue in located)
+    by_category: dict[str, list[Issue]] = {}
+    for issue in located:
+        by_category.setdefault(issue.category, []).append(issue)
+    categories = list(by_category)
     taxa = _taxa(categories, located)
     rule_index = {category: n for n, category in enumerate(categories)}
     taxon_index = {number: n for n, number in enumerate(taxa)}
-    by_category: dict[str, list[Issue]] = {category: [] for category in categories}
-    for issue in located:
-        by_category[issue.category].append(issue)
     results = []
     for position, (reviewed, issues) in enumerate(zip(reviews, per_review, strict=True)):
         prints = fingerprints(issues, reviewed.context.path)
@@ -125,10 +125,6 @@ def render_many(reviews: Sequence[Reviewed]) -> dict[str, Any]:
         "reviews": [_review_properties(reviewed) for reviewed in reviews],
     }
     return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
-
-
-def _ordered_unique(items: Any) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 def _taxa(categories: Sequence[str], issues: Sequence[Issue]) -> list[str]:
