@@ -240,6 +240,11 @@ WORST_CASES: tuple[Family, ...] = (
     Family("blank_lines", "newline run", _repeat("\n")),
     Family("spaces", "space run", _repeat(" ")),
     Family("fence_spaces", "` ``` ` then a space run", _prefixed("```", " ", "x")),
+    Family(
+        "word_spaces",
+        "paragraphs of a cue word and 500 spaces",
+        _repeat("but" + " " * 500 + "x\n\n"),
+    ),
     Family("table_rows", "table rows", _prefixed(_TABLE_HEAD, "| x | 1 |\n")),
     Family("pipes", "`|` run", _repeat("|")),
     Family("bold_lines", "`**Finding**` lines", _numbered("**Finding {0}**\n")),
