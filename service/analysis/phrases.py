@@ -3,8 +3,10 @@
 The lexicon has hundreds of cue fragments. Scanning a text once per fragment group with a big
 alternation tries every alternative at every position; instead, each fragment whose first word
 can be read off its source is filed under that word (or word stem), the text is split into words
-once, and a fragment is tried only where its first word occurs. Fragments whose first word is
-not a plain literal (anchors, optional groups, symbols) fall back to one regex per group.
+once, and a fragment is tried only where its first word occurs. Fragments anchored at a sentence
+start (`^`) share one probe tried at each sentence start; fragments whose first word is not a
+plain literal (optional groups, symbols) fall back to one regex per group, scanned only when the
+text holds the literal they start with.
 Matches within one group never overlap, as with `re.finditer`.
 """
 
