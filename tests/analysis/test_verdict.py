@@ -46,6 +46,7 @@ from service.analysis.model import Flag, Verdict
         ("The modifications appear to be secure.", Verdict.NO_DEFECTS),
         ("There's nothing here that raises security concerns.", Verdict.NO_DEFECTS),
         ("Overall, no security issues; one style nit below.", Verdict.NO_DEFECTS),
+        ("I found nothing to flag.", Verdict.NO_DEFECTS),
         ("Verdict: vulnerable", Verdict.DEFECTS_FOUND),
         ("Security issues were detected in the code.", Verdict.DEFECTS_FOUND),
         ("It is safe to assume the caller validates `id`.", None),
