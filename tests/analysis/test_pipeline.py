@@ -76,7 +76,7 @@ def test_the_id_is_passed_through() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "verdict", "issues"),
+    ("body", "stated", "issues"),
     [
         ("### Security\nNo issues found.", Verdict.NO_DEFECTS, 0),
         (
@@ -85,20 +85,13 @@ def test_the_id_is_passed_through() -> None:
             Verdict.NO_DEFECTS,
             1,
         ),
-        (
-            "## Security\nNo major concerns, but `name` is not escaped in `render()`.",
-            Verdict.DEFECTS_FOUND,
-            1,
-        ),
+        ("## Security\nNo major concerns, but `name` is not escaped in `render()`.", None, 1),
         ("## Security\nNo concerns. However, consider adding rate limiting.", None, 1),
     ],
 )
 def test_a_security_section_that_only_finds_nothing_is_the_verdict(
-    body: str, verdict: Verdict | None, issues: int
+    body: str, stated: Verdict | None, issues: int
 ) -> None:
     result = analyze(body)
-    if verdict is not None:
-        assert result.verdict is verdict
-    else:
-        assert result.stated_verdict is None
+    assert result.stated_verdict is stated
     assert len(result.issues) == issues

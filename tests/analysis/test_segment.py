@@ -286,7 +286,7 @@ def test_bold_markers_are_stripped_but_not_inside_code_spans(body: str, kept: st
     document = segment(body)
     texts = " ".join(f"{s.title or ''} {s.text}" for s in document.segments)
     assert kept in texts
-    assert "**Bug**" not in texts
+    assert "**" not in texts.replace(kept, "")
 
 
 @pytest.mark.parametrize(
