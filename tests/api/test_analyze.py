@@ -158,8 +158,10 @@ def test_malformed_or_non_object_json_is_400(client: FlaskClient, data: bytes) -
     [
         ("/v1/analyze", b'{"body": "No security defects.", "body": "SQL injection in q."}'),
         ("/v1/analyze/batch", b'{"reviews": [{"body": "a", "id": "1", "id": "2"}]}'),
+        ("/v1/analyze", b'{"body": "x", "body": 5}'),
+        ("/v1/analyze/batch", b'{"reviews": [{"body": "x"}], "reviews": "not a list"}'),
     ],
-    ids=["top-level", "nested"],
+    ids=["top-level", "nested", "top-level-wrong-type", "batch-wrong-type"],
 )
 def test_a_key_given_twice_is_400_not_a_guess(client: FlaskClient, path: str, data: bytes) -> None:
     response = client.post(path, data=data, content_type="application/json")

@@ -234,18 +234,6 @@ def test_deeply_nested_json_request_is_400(client: FlaskClient, depth: int) -> N
         assert document["code"] in {"invalid_json", "invalid_request"}
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        b'{"body": "x", "body": 5}',
-        b'{"reviews": [{"body": "x"}], "reviews": "not a list"}',
-    ],
-)
-def test_duplicate_keys_cannot_smuggle_a_wrong_type(client: FlaskClient, data: bytes) -> None:
-    path = "/v1/analyze/batch" if b"reviews" in data else "/v1/analyze"
-    problem(client.post(path, data=data, content_type="application/json"), 400)
-
-
 @pytest.mark.parametrize("count", [101, 10_000, 200_000])
 def test_huge_batches_are_refused_before_any_analysis(client: FlaskClient, count: int) -> None:
     data = json.dumps({"reviews": [{"body": "x"}] * count}).encode()

@@ -31,23 +31,11 @@ class Gunicorn(Server):
 
     def workers(self) -> set[int]:
         """PIDs of the arbiter's live worker processes."""
-        return children_of(self.process.pid)
+        return set(self.worker_pids())
 
     def counted(self) -> float:
         """`http_requests_total` for POST /v1/analyze 200 in /metrics (0 if absent)."""
         return self.scraped(ANALYZE_200) or 0.0
-
-
-def children_of(pid: int) -> set[int]:
-    """PIDs whose parent is `pid`, from /proc (Linux)."""
-    children: set[int] = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                children.add(int(stat.parent.name))
-    return children
 
 
 @contextlib.contextmanager

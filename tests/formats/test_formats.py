@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from service.analysis.model import Flag, Severity
 from service.formats import (
@@ -26,7 +24,6 @@ from service.formats.policy import FailOn, Outcome
 from .cases import CRAFTED_01, CRAFTED_10, CRAFTED_13, HOSTILE, F, R, analysis, issue
 
 CONTEXT = ReviewContext(path="app/db.py", commit="4f1c2e9", source="gpt-4o")
-OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 
 def body(fmt: str, analysis_: Any = CRAFTED_13, context: ReviewContext = CONTEXT, **kw: Any) -> Any:
@@ -40,13 +37,14 @@ def test_unknown_format_is_a_value_error() -> None:
         render(CRAFTED_01, "xml")
 
 
-def test_openapi_documents_exactly_the_registered_formats() -> None:
-    document = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
-    parameter = document["components"]["parameters"]["Format"]
+def test_openapi_documents_exactly_the_registered_formats(
+    openapi_document: dict[str, Any],
+) -> None:
+    parameter = openapi_document["components"]["parameters"]["Format"]
     assert parameter["schema"]["enum"] == list(FORMAT_CHOICES)
     assert parameter["schema"]["default"] == DEFAULT_FORMAT
     for path in ("/v1/analyze", "/v1/analyze/batch"):
-        parameters = document["paths"][path]["post"]["parameters"]
+        parameters = openapi_document["paths"][path]["post"]["parameters"]
         assert {"$ref": "#/components/parameters/Format"} in parameters, path
 
 
