@@ -109,7 +109,7 @@ def open_loop(
 ) -> Results:
     """Requests at a fixed `rate` per second for `seconds`, latency counted from schedule.
 
-    `senders` threads share the schedule. A few more than the server has workers are enough:
+    `senders` threads share the schedule. A few more than the calibration's clients are enough:
     a sender that falls behind sends at once, and its latency still counts from the scheduled
     time, while many more threads would only cost the machine CPU the server needs.
     """
@@ -210,8 +210,9 @@ def report(
     for first in range(0, int(args.duration), int(window)):
         part = sorted(lat for at, lat in soak.timeline if first <= at < first + window)
         if part:
+            span = min(window, args.duration - first)  # the last window may be shorter
             print(
-                f"  {first:>3}-{first + window:<3.0f}s     {len(part) / window:6.1f} req/s"
+                f"  {first:>3}-{first + window:<3.0f}s     {len(part) / span:6.1f} req/s"
                 f"  p50 {1000 * percentile(part, 0.5):.1f}  p99 {1000 * percentile(part, 0.99):.1f}"
             )
     grown = []
