@@ -64,7 +64,6 @@ loglevel = _SETTINGS.log_level.lower()
 logconfig_dict = gunicorn_logconfig(_SETTINGS.log_level)
 
 
-
 def on_starting(server: Any) -> None:
     """Prepare a clean multiprocess metrics directory before the first worker forks."""
     directory = _SETTINGS.metrics_dir
