@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from service.analysis.phrases import PhraseSet, bounded
+from service.analysis.phrases import PhraseSet, bounded, non_capturing
 
 # A named element of the reviewed code: a code span, a quoted identifier, a file name, a call,
 # or an identifier spelled the way only code spells words (camelCase, snake_case, a.b member).
@@ -39,7 +39,8 @@ def phrase_pattern(fragments: list[str]) -> re.Pattern[str]:
     """Compile fragments into one case-insensitive alternation matched at word boundaries."""
     if not fragments:
         return _NEVER
-    return re.compile("|".join(bounded(str(fragment)) for fragment in fragments), re.IGNORECASE)
+    source = "|".join(bounded(str(fragment)) for fragment in fragments)
+    return re.compile(non_capturing(source), re.IGNORECASE)
 
 
 def fold_value(value: str) -> str:

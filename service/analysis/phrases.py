@@ -3,10 +3,11 @@
 The lexicon has hundreds of cue fragments. Scanning a text once per fragment group with a big
 alternation tries every alternative at every position; instead, each fragment whose first word
 can be read off its source is filed under that word (or word stem), the text is split into words
-once, and a fragment is tried only where its first word occurs. Fragments anchored at a sentence
-start (`^`) share one probe tried at each sentence start; fragments whose first word is not a
-plain literal (optional groups, symbols) fall back to one regex per group, scanned only when the
-text holds the literal they start with.
+once, and a fragment is tried only where its first word occurs and what follows that word can
+continue it (checked inside the word scan, so most words cost no Python). Fragments anchored at a
+sentence start (`^`) share one probe tried at each sentence start; fragments whose first word is
+not a plain literal (optional groups, symbols) fall back to one regex per group, scanned only
+when the text holds the literal they start with. Capturing groups are made non-capturing.
 Matches within one group never overlap, as with `re.finditer`.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_LITERAL = re.compile(r"[a-z0-9_]+")
+_LITERAL = re.compile(r"[a-z0-9_]+", re.IGNORECASE)
 # A fragment that ends in an escaped punctuation mark ("eval\(") or a symbol gets no trailing
 # word boundary; everything else must end at one, so "log" never matches inside "login".
 _OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
@@ -37,6 +38,8 @@ class _Lead:
 
     text: str
     stem: bool
+    rest: str | None = None
+    """For an exact word, the fragment's source after it (what must follow the word)."""
 
 
 def _closing_paren(source: str, start: int) -> int:
@@ -125,14 +128,14 @@ def leading_words(fragment: str) -> list[_Lead] | None:
     match = _LITERAL.match(source)
     if not match:
         return None
-    word = match.group()
+    word = match.group().lower()
     rest = source[match.end() :]
     expanded = _expand_group(word, rest) if rest.startswith("(") else None
     if expanded is not None:
         return _leads_of_each(expanded)
     if rest[:1] == "?" and len(word) > 1 and _ends_word(rest[1:]):
         # "ivs?": exactly one of two words.
-        return [_Lead(word[:-1], False), _Lead(word, False)]
+        return [_Lead(word[:-1], False, rest[1:]), _Lead(word, False, rest[1:])]
     if rest[:1] in ("?", "*", "{"):
         word = word[:-1]
         stem = True
@@ -142,7 +145,7 @@ def leading_words(fragment: str) -> list[_Lead] | None:
         stem = not _ends_word(rest)
     if not word or (stem and len(word) < _STEM_KEY):
         return None
-    return [_Lead(word, stem)]
+    return [_Lead(word, stem, None if stem else rest)]
 
 
 def _tail(fragment: str) -> str:
@@ -181,15 +184,17 @@ def _fallback(fragments: list[str]) -> _Fallback | None:
         return None
     prefixes = [literal_prefix(fragment) for fragment in fragments]
     needles = tuple(prefixes) if all(prefixes) else ()
-    return _Fallback(re.compile("|".join(map(bounded, fragments)), re.IGNORECASE), needles)
+    source = non_capturing("|".join(map(bounded, fragments)))
+    return _Fallback(re.compile(source, re.IGNORECASE), needles)
 
 
-def _trie_source(words: Iterable[str], stems: Iterable[str]) -> str:
-    """A regex that matches, at a word start, exactly the (lower-case) words some fragment can
-    start with.
+def _trie_source(words: Mapping[str, str], stems: Iterable[str]) -> str:
+    """A regex that matches, at a word start, the (lower-case) words some fragment can start
+    with, where what follows the word can continue one of those fragments.
 
-    Built as a trie so the regex engine dispatches on each character instead of trying every
-    word in turn; a stem continues with any word characters.
+    `words` maps each exact word to a lookahead on what must follow it ("" for none). Built as
+    a trie so the regex engine dispatches on each character instead of trying every word in
+    turn; a stem continues with any word characters.
     """
     root: dict[str, Any] = {}
     for marker, entries in ((_WORD_END, words), (_STEM_END, stems)):
@@ -197,14 +202,14 @@ def _trie_source(words: Iterable[str], stems: Iterable[str]) -> str:
             node = root
             for char in entry:
                 node = node.setdefault(char, {})
-            node[marker] = True
+            node[marker] = words.get(entry, "") if marker == _WORD_END else ""
 
     def build(node: dict[str, Any]) -> str:
         branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if len(c) == 1]
         if _STEM_END in node:
             branches.append(r"\w*")
         elif _WORD_END in node:
-            branches.append(r"(?!\w)")
+            branches.append(r"(?!\w)" + node[_WORD_END])
         if len(branches) == 1:
             return branches[0]
         return "(?:" + "|".join(branches) + ")"
@@ -212,6 +217,61 @@ def _trie_source(words: Iterable[str], stems: Iterable[str]) -> str:
     if not root:
         return r"(?!x)x"
     return r"(?<!\w)" + build(root)
+
+
+def _note_follow(follows: dict[str, list[str] | None], lead: _Lead) -> None:
+    """Record what must follow an exact lead word for its fragment to match."""
+    rests = follows[lead.text]
+    if rests is None:
+        return
+    if not lead.rest:
+        follows[lead.text] = None
+    elif lead.rest not in rests:
+        rests.append(lead.rest)
+
+
+def _follow_source(rests: list[str] | None) -> str:
+    """A lookahead that only lets a lead word through when one of its fragments can go on.
+
+    Without it, the scan stops at every "the" or "to" in a text and a probe for the fragments
+    filed under it runs in Python, only to fail; the lookahead fails inside the regex engine.
+    """
+    if not rests:
+        return ""
+    return "(?=(?i:" + "|".join(f"(?:{non_capturing(rest)})" for rest in rests) + "))"
+
+
+def non_capturing(source: str) -> str:
+    """A regex source with its capturing groups made non-capturing.
+
+    The matcher only needs where a fragment starts and ends. A pattern that holds hundreds of
+    capturing groups makes the regex engine save and restore all their marks on every
+    backtrack, which cost three times the scan itself.
+    """
+    out: list[str] = []
+    index = 0
+    in_class = False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            out.append(source[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # A "]" first in a class ("[]x]", "[^]x]") is a literal, not its end.
+            opening = "[^]" if source.startswith("[^]", index) else "[]"
+            if source.startswith(opening, index):
+                out.append(opening)
+                index += len(opening)
+                continue
+        elif char == "(" and source[index + 1 : index + 2] != "?":
+            char = "(?:"
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def literal_prefix(fragment: str) -> str:
@@ -255,7 +315,8 @@ class _Probe:
         for number, (group, fragments) in enumerate(entries):
             name = f"_g{number}"
             names.append((group, name))
-            parts.append(f"(?:(?=(?P<{name}>{_alternation(fragments)}))|)")
+            alternation = non_capturing(_alternation(fragments))
+            parts.append(f"(?:(?=(?P<{name}>{alternation}))|)")
         pattern = re.compile("".join(parts), re.IGNORECASE)
         return cls(pattern, tuple((group, pattern.groupindex[name]) for group, name in names))
 
@@ -291,6 +352,8 @@ class PhraseSet:
         # Fragments filed under the same lead word and group are tried as one alternation.
         exact: dict[tuple[str, str], list[str]] = defaultdict(list)
         stems: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # What can follow each exact lead word; None once some fragment puts no limit on it.
+        follows: dict[str, list[str] | None] = defaultdict(list)
         for group, fragments in groups.items():
             rest: list[str] = []
             anchored: list[str] = []
@@ -298,12 +361,14 @@ class PhraseSet:
                 if fragment.startswith("^"):
                     anchored.append(fragment[1:])
                     continue
-                leads = leading_words(fragment.lower())
+                leads = leading_words(fragment)
                 if leads is None:
                     rest.append(fragment)
                     continue
                 for lead in leads:
                     (stems if lead.stem else exact)[(lead.text, group)].append(fragment)
+                    if not lead.stem:
+                        _note_follow(follows, lead)
             compiled = _fallback(rest)
             if compiled is not None:
                 self._fallback[group] = compiled
@@ -321,7 +386,7 @@ class PhraseSet:
             self._exact[word] = _Probe.build(entries)
         for stem, entries in by_stem.items():
             self._stems[stem[:_STEM_KEY]].append((stem, _Probe.build(entries)))
-        trie = _trie_source(self._exact, by_stem)
+        trie = _trie_source({word: _follow_source(follows[word]) for word in self._exact}, by_stem)
         # Lower-casing the text once and scanning it case-sensitively is several times faster
         # than an IGNORECASE scan; texts whose lower case changes length use the latter.
         self._words = re.compile(trie)

@@ -218,9 +218,13 @@ _JSON_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:(?:json|JSON)[ \t]*)?\n", re.M)
 
 
 def _fence_body(text: str, opener: re.Pattern[str]) -> tuple[int, int, bool] | None:
-    """(start, end, closed) of the body of the first fenced block `opener` finds; an unclosed
-    fence runs to the end of the text."""
-    match = opener.search(text)
+    """(start, end, closed) of the body of the first fenced block `opener` (a line that opens
+    with ```) finds; an unclosed fence runs to the end of the text."""
+    first = text.find("```")
+    if first < 0:
+        return None
+    # A line-anchored search tries every position; no opener starts before the first fence's line.
+    match = opener.search(text, text.rfind("\n", 0, first) + 1)
     if not match:
         return None
     close = text.find("\n```", match.end() - 1)

@@ -11,7 +11,7 @@ from support.lexicon import fragments as all_fragments
 from support.lexicon import lexicon_document
 
 from service.analysis.lexicon import load_lexicon, phrase_pattern
-from service.analysis.phrases import PhraseSet, leading_words, literal_prefix
+from service.analysis.phrases import PhraseSet, leading_words, literal_prefix, non_capturing
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,53 @@ from service.analysis.phrases import PhraseSet, leading_words, literal_prefix
 )
 def test_leading_words(fragment: str, expected: list[tuple[str, bool]] | None) -> None:
     leads = leading_words(fragment)
-    assert (None if leads is None else [(lead.text, lead.stem) for lead in leads]) == expected
+    words = None if leads is None else list(dict.fromkeys((lead.text, lead.stem) for lead in leads))
+    assert words == expected
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("sql\\s+injection", {("sql", "\\s+injection")}),
+        ("it('s|\\s+is)\\s+important", {("it", "'s\\s+important"), ("it", "\\s+is\\s+important")}),
+        (
+            "(ivs?|nonce)\\s+reuse",
+            {("iv", "\\s+reuse"), ("ivs", "\\s+reuse"), ("nonce", "\\s+reuse")},
+        ),
+        ("SKIPS\\s+\\S+", {("skips", "\\s+\\S+")}),
+        ("hard-?coded", {("hard", None)}),
+    ],
+)
+def test_an_exact_lead_word_keeps_what_must_follow_it(
+    fragment: str, expected: set[tuple[str, str | None]]
+) -> None:
+    # The rest keeps its case: "\\S" is not "\\s".
+    leads = leading_words(fragment)
+    assert leads is not None
+    assert {(lead.text, lead.rest) for lead in leads} == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("(a|b)c", "(?:a|b)c"),
+        ("(?:a)(?P<n>b)(c)", "(?:a)(?P<n>b)(?:c)"),
+        ("\\((a)", "\\((?:a)"),
+        ("[(]x(y)", "[(]x(?:y)"),
+        ("[]()](z)", "[]()](?:z)"),
+        ("[^](]w(q)", "[^](]w(?:q)"),
+        ("[\\]()](d)", "[\\]()](?:d)"),
+    ],
+)
+def test_capturing_groups_become_non_capturing(source: str, expected: str) -> None:
+    assert non_capturing(source) == expected
+    assert re.compile(expected).groups == expected.count("(?P<")
+
+
+def test_fragments_sharing_a_lead_word_match_only_where_they_go_on() -> None:
+    phrases = PhraseSet({"a": ["the\\s+code\\s+is\\s+unsafe"], "b": ["the\\s+end"]})
+    assert phrases.finditer("The code is fine. The end.") == [("b", 18, 25)]
+    assert phrases.finditer("THE CODE IS UNSAFE") == [("a", 0, 18)]
 
 
 TEXTS = [
