@@ -33,7 +33,7 @@ from service.formats import (
     to_text,
 )
 from service.formats.policy import DEFAULT_FAIL_ON, FailOn, parse_fail_on
-from service.text import check_context_value
+from service.text import CONTEXT_LIMITS, check_context_value
 
 bp = Blueprint("analyze", __name__)
 
@@ -42,7 +42,7 @@ RAW_TEXT = frozenset({"text/plain", "text/markdown"})
 REVIEW_ID_HEADER = "X-Review-ID"
 _UTF8 = frozenset({"utf-8", "utf8"})
 OUTPUT_PARAMETERS = ("format", "fail_on")
-CONTEXT_PARAMETERS = ("path", "commit", "source")
+CONTEXT_PARAMETERS = tuple(CONTEXT_LIMITS)
 # Formats an Accept header can ask for (JSON first: it wins ties and `*/*`).
 _NEGOTIABLE = {JSON: DEFAULT_FORMAT, "application/sarif+json": "sarif", "text/markdown": "markdown"}
 _NO_CONTEXT = ReviewContext()
