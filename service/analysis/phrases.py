@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 _LITERAL = re.compile(r"[a-z0-9_]+", re.IGNORECASE)
-# A fragment that ends in an escaped punctuation mark ("eval\(") or a symbol gets no trailing
-# word boundary; everything else must end at one, so "log" never matches inside "login".
-_OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}])\Z")
+# A fragment that ends in an escaped punctuation mark ("eval\\("), a symbol or a class of symbols
+# ("use `", "[`'\"]") gets no trailing word boundary; everything else must end at one, so "log"
+# never matches inside "login".
+_OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}]|\[[^\]\w\\]+\])\Z")
 _STEM_KEY = 3
 _WORD_END = "<end>"
 _STEM_END = "<stem>"

@@ -120,6 +120,13 @@ def test_a_phrase_set_finds_the_same_words_as_the_regex() -> None:
         assert [s for _, s, _ in phrases.finditer(text)] == expected
 
 
+def test_a_fragment_ending_in_a_class_of_symbols_needs_no_word_boundary_after_it() -> None:
+    # "use `" is followed by the quoted name: a boundary after the quote would need a symbol.
+    phrases = PhraseSet({"g": ["use\\s+[`'\"]"]})
+    assert phrases.finditer("Please use `Path` here") == [("g", 7, 12)]
+    assert phrase_pattern(["use\\s+[`'\"]"]).search("Please use `Path` here") is not None
+
+
 def test_matches_within_a_group_do_not_overlap() -> None:
     phrases = PhraseSet({"g": ["sql\\s+injection", "injection"]})
     assert [(s, e) for _, s, e in phrases.finditer("sql injection")] == [(0, 13)]
