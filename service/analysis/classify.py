@@ -59,10 +59,19 @@ class Classification:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """`[start, end)` of each sentence (and list line) of plain text, without edge space."""
+    """`[start, end)` of each sentence (and list line) of plain text, without edge space.
+
+    A break inside an inline code span is code (`include($_GET['p'] . '.php')`, `for (i = 0; i < n;
+    i++)`), not the end of a sentence.
+    """
     spans: list[tuple[int, int]] = []
     position = 0
-    for cut in (*_SENTENCE_BREAK.finditer(text), None):
+    cuts: Iterable[re.Match[str]] = _SENTENCE_BREAK.finditer(text)
+    if "`" in text:
+        code = [m.span() for m in _CODE_SPAN.finditer(text)]
+        code_starts = [start for start, _ in code]
+        cuts = [cut for cut in cuts if not _inside(cut.start(), code, code_starts)]
+    for cut in (*cuts, None):
         start, end = position, (cut.start() if cut else len(text))
         while start < end and text[start].isspace():
             start += 1
@@ -73,6 +82,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if cut is not None:
             position = cut.end()
     return spans
+
+
+def _inside(position: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """Whether `position` lies strictly inside one of the sorted, disjoint `spans`."""
+    index = bisect_right(starts, position) - 1
+    return index >= 0 and spans[index][0] < position < spans[index][1]
 
 
 def sentences(text: str) -> list[str]:

@@ -183,7 +183,8 @@ def _title_and_body(text: str, field_labels: frozenset[str]) -> tuple[str | None
     if load_lexicon().nit_tag.match(text):
         return None, text
     match = _LEAD_LABEL.match(text)
-    if match:
+    # A colon inside a code span ("The `edit(restored: Alarm)` function ...") ends no label.
+    if match and (match.group("plain") or "").count("`") % 2 == 0:
         label = (match.group("bold") or match.group("plain") or "").strip().rstrip(":").strip()
         rest = text[match.end() :].lstrip(" \t:-–—").strip()
         lowered = label.lower()

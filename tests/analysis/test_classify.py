@@ -68,6 +68,14 @@ def test_between_praise_and_a_problem_the_first_claim_wins() -> None:
     ) == ("problem")
 
 
+def test_a_sentence_does_not_end_inside_a_code_span() -> None:
+    text = "`include($_GET['p'] . '.php');` runs any file. `for (i = 0; i < n; i++)` is fine."
+    assert sentences(text) == [
+        "`include($_GET['p'] . '.php');` runs any file.",
+        "`for (i = 0; i < n; i++)` is fine.",
+    ]
+
+
 def test_sentences_split_on_sentence_ends_and_lines() -> None:
     assert sentences("First one. Second one!\n- third\n\nfourth; fifth") == [
         "First one.",
@@ -184,6 +192,11 @@ def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
         "`get()` may return `None` in that branch.",
         "`audit()` writes the API token to the log.",
         "The IV in `seal()` is a constant zero block.",
+        "`balance -= amount` runs without the account lock.",
+        "`fetch(url)` is called server-side with no allow-list.",
+        "`quantity` is parsed with `int()` but never checked for being positive.",
+        "`Marshal.load(blob)` deserialises a client-controlled cookie.",
+        "`for i in range(len(items) - 1)` skips the last item.",
     ],
 )
 def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:

@@ -45,6 +45,13 @@ def test_list_items_lose_their_markers_and_bold_lead_becomes_the_title() -> None
     assert second.text == "nit: rename `x`"
 
 
+def test_a_colon_inside_a_code_span_does_not_end_a_title() -> None:
+    doc = _segment("1. The `edit(restored: Alarm)` function calls `save()`.\n2. `x` is unused.")
+    first, _ = doc.segments
+    assert first.title is None
+    assert first.text.startswith("The `edit(restored: Alarm)` function")
+
+
 def test_heading_sections_are_points_and_framing_headings_are_not() -> None:
     body = (
         "## Security review of `app.py`\n\n"
