@@ -24,6 +24,9 @@ _LITERAL = re.compile(r"[a-z0-9_]+", re.IGNORECASE)
 # ("use `", "[`'\"]") gets no trailing word boundary; everything else must end at one, so "log"
 # never matches inside "login".
 _OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}]|\[[^\]\w\\]+\])\Z")
+# A fragment that starts with an escaped punctuation mark or a symbol ("\\|safe", ":latest", "`")
+# needs no word boundary before it: "x|safe" and "node:latest" have a word right in front.
+_SYMBOL_START = re.compile(r"\\[^\w\s]|[^\w\\(\[.^$]")
 _STEM_KEY = 3
 _WORD_END = "<end>"
 _STEM_END = "<stem>"
@@ -160,7 +163,7 @@ def _alternation(fragments: Sequence[str]) -> str:
 
 def bounded(fragment: str) -> str:
     """A fragment as a regex that starts and ends at word boundaries where its ends are words."""
-    head = "" if fragment.startswith(("^", "\\.", "%")) else r"(?<!\w)"
+    head = "" if fragment.startswith("^") or _SYMBOL_START.match(fragment) else r"(?<!\w)"
     return f"{head}(?:{fragment}){_tail(fragment)}"
 
 
