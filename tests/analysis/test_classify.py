@@ -52,6 +52,14 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Revoke and change this password, as it is compromised.", "problem"),
         ("Verify that this change does not break anything.", "suggestion"),
         ("I don't see anything exploitable in `upload()`.", "positive"),
+        # "worth <doing>" is advice; "worth noting that" introduces a claim.
+        ("It might be worth adding some logging here.", "advice"),
+        ("It's worth noting that the list is never sorted.", "problem"),
+        ("Generally, prefer composition over inheritance.", "suggestion"),
+        ("This will be off by the server's offset.", "problem"),
+        ("This loop never updates `retries`, so it spins forever.", "problem"),
+        ("`README.md` still documents the old `--config` flag.", "problem"),
+        ("The session cookie travels over plain HTTP.", "problem"),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
