@@ -72,8 +72,8 @@ class Lexicon:
     framing_paragraph: re.Pattern[str]
     deictic: re.Pattern[str]
     nit_tag: re.Pattern[str]
-    no_defects: re.Pattern[str]
-    defects_found: re.Pattern[str]
+    no_defects: PhraseSet
+    defects_found: PhraseSet
     not_a_verdict: re.Pattern[str]
     verdict_triggers: re.Pattern[str]
     """Any one of the words every verdict statement holds (matched as substrings)."""
@@ -174,8 +174,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
             + r")\b[ \t]*(?:\*\*)?[:\-]",
             re.IGNORECASE,
         ),
-        no_defects=phrase_pattern(verdict["no_defects"]),
-        defects_found=phrase_pattern(verdict["defects_found"]),
+        no_defects=PhraseSet({"no_defects": [str(f) for f in verdict["no_defects"]]}),
+        defects_found=PhraseSet({"defects_found": [str(f) for f in verdict["defects_found"]]}),
         not_a_verdict=phrase_pattern(verdict["not_a_verdict"]),
         verdict_triggers=re.compile(
             "|".join(re.escape(str(word).lower()) for word in verdict["trigger_words"])

@@ -120,6 +120,21 @@ def _expand_group(head: str, source: str) -> list[str] | None:
     return [head + alternative + after for alternative in _split_alternatives(inner)]
 
 
+def _drop_optional_group(source: str) -> list[str] | None:
+    """A fragment that opens with an optional group, as the two fragments it stands for:
+    "(i\\s+)?did\\s+not" -> "(?:i\\s+)did\\s+not", "did\\s+not"; None for any other start."""
+    end = _closing_paren(source, 0)
+    if end < 0 or source[end + 1 : end + 2] != "?" or source[end + 2 : end + 3] in ("?", "+"):
+        return None
+    group, rest = source[: end + 1], source[end + 2 :]
+    if group.startswith("(?") and not group.startswith("(?:"):
+        return None
+    if not rest or rest.startswith(("?", "*", "+", "{")):
+        return None
+    inner = group[3:-1] if group.startswith("(?:") else group[1:-1]
+    return [f"(?:{inner}){rest}", rest]
+
+
 def leading_words(fragment: str) -> list[_Lead] | None:
     """The words a fragment can start with, or None when that cannot be read off its source."""
     source = fragment.removeprefix(r"\b")
@@ -127,7 +142,7 @@ def leading_words(fragment: str) -> list[_Lead] | None:
     if len(alternatives) > 1:
         return _leads_of_each(alternatives)
     if source.startswith("("):
-        expanded = _expand_group("", source)
+        expanded = _expand_group("", source) or _drop_optional_group(source)
         return None if expanded is None else _leads_of_each(expanded)
     match = _LITERAL.match(source)
     if not match:
@@ -462,6 +477,11 @@ class PhraseSet:
         for group, fallback in self._fallback.items():
             if fallback.may_match(lowered):
                 found.extend((group, m.start(), m.end()) for m in fallback.pattern.finditer(text))
+
+    def search(self, text: str) -> int | None:
+        """Where the leftmost match of any group starts, or None (like `re.search(...).start()`)."""
+        found = self.finditer(text)
+        return found[0][1] if found else None
 
     def first(self, text: str) -> dict[str, int]:
         """The start of each group's first match."""

@@ -846,10 +846,11 @@ class _Reader:
         if len(body) > 600 or _words(body) > 30 or not self.lexicon.may_state_verdict(body):
             return False
         no_defects = self.lexicon.no_defects.search(body)
-        if no_defects:
+        if no_defects is not None:
             # "whether this is safe depends on ..." is a question, not a verdict.
-            return not self.lexicon.cancels_verdict(body, no_defects.start())
-        return bool(self.lexicon.defects_found.search(body)) and not NAMED_ELEMENT.search(body)
+            return not self.lexicon.cancels_verdict(body, no_defects)
+        found = self.lexicon.defects_found.search(body) is not None
+        return found and not NAMED_ELEMENT.search(body)
 
     def suggestion(self, block: _Block, follows_point: bool) -> None:
         """A suggested-change block (a review bot's ```suggestion): a concrete change request.

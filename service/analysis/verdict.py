@@ -75,7 +75,7 @@ def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> li
             (Verdict.DEFECTS_FOUND, lexicon.defects_found),
         ):
             hit = pattern.search(plain)
-            if hit and not lexicon.cancels_verdict(plain, hit.start()):
+            if hit is not None and not lexicon.cancels_verdict(plain, hit):
                 offset = match.start() + match.group().index(sentence[:1])
                 found.append(Statement(verdict, offset, offset + len(sentence), plain.strip()))
                 break

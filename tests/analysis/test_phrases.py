@@ -127,6 +127,20 @@ def test_a_fragment_ending_in_a_class_of_symbols_needs_no_word_boundary_after_it
     assert phrase_pattern(["use\\s+[`'\"]"]).search("Please use `Path` here") is not None
 
 
+def test_a_fragment_opening_with_an_optional_group_is_filed_under_both_starts() -> None:
+    fragment = "(i\\s+)?(did\\s+not|didn't)\\s+find"
+    leads = leading_words(fragment)
+    assert leads is not None
+    assert {lead.text for lead in leads} == {"i", "did", "didn"}
+    phrases = PhraseSet({"g": [fragment]})
+    text = "I did not find it; we didn't find it"
+    expected = [("g", *m.span()) for m in phrase_pattern([fragment]).finditer(text)]
+    assert len(expected) == 2
+    assert phrases.finditer(text) == expected
+    assert phrases.search(text) == 0
+    assert phrases.search("nothing here") is None
+
+
 def test_matches_within_a_group_do_not_overlap() -> None:
     phrases = PhraseSet({"g": ["sql\\s+injection", "injection"]})
     assert [(s, e) for _, s, e in phrases.finditer("sql injection")] == [(0, 13)]
@@ -228,10 +242,20 @@ def _lexicon_phrase_sets() -> list[tuple[PhraseSet, dict[str, list[str]]]]:
     groups["impact"] = [str(f) for f in doc["impact_sentences"]]
     lexicon = load_lexicon()
     hedged = {"hedged": [str(f) for f in doc["hedged"]]}
-    return [(lexicon.reading, groups), (lexicon.hedged_phrases, hedged)]
+    verdict = doc["verdict"]
+    return [
+        (lexicon.reading, groups),
+        (lexicon.hedged_phrases, hedged),
+        (lexicon.no_defects, {"no_defects": [str(f) for f in verdict["no_defects"]]}),
+        (lexicon.defects_found, {"defects_found": [str(f) for f in verdict["defects_found"]]}),
+    ]
 
 
-@pytest.mark.parametrize(("phrases", "groups"), _lexicon_phrase_sets(), ids=["reading", "hedged"])
+@pytest.mark.parametrize(
+    ("phrases", "groups"),
+    _lexicon_phrase_sets(),
+    ids=["reading", "hedged", "no_defects", "defects_found"],
+)
 def test_the_lexicon_phrase_sets_find_what_one_regex_per_group_finds(
     phrases: PhraseSet, groups: dict[str, list[str]]
 ) -> None:
