@@ -221,12 +221,16 @@ _JSON_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:(?:json|JSON)[ \t]*)?\n", re.M)
 def _fence_body(text: str, opener: re.Pattern[str]) -> tuple[int, int, bool] | None:
     """(start, end, closed) of the body of the first fenced block `opener` (a line that opens
     with ```) finds; an unclosed fence runs to the end of the text."""
-    first = text.find("```")
-    if first < 0:
-        return None
-    # A line-anchored search tries every position; no opener starts before the first fence's line.
-    match = opener.search(text, text.rfind("\n", 0, first) + 1)
-    if not match:
+    match = None
+    fence = text.find("```")
+    # A line-anchored regex search tries every position of the text; only the lines that hold a
+    # fence, with nothing but blanks before it, can open one.
+    while fence >= 0 and match is None:
+        line_start = text.rfind("\n", 0, fence) + 1
+        if not text[line_start:fence].strip(" \t"):
+            match = opener.match(text, line_start)
+        fence = text.find("```", text.find("\n", fence) + 1 or len(text))
+    if match is None:
         return None
     close = text.find("\n```", match.end() - 1)
     return match.end(), (close if close >= 0 else len(text)), close >= 0
