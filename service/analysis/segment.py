@@ -825,8 +825,7 @@ class _Reader:
         lead = _LEAD_SENTENCE.match(body)
         if lead is None or not _is_no_issue(lead.group("value")):
             return None
-        raised = self.lexicon.reading.first(body[lead.end() :])
-        if raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"}:
+        if self._raises_anything(body[lead.end() :]):
             return None
         return Prose(start, end, lead.group("value"), "security concerns")
 
@@ -841,6 +840,34 @@ class _Reader:
     def _framing(self, body: str) -> bool:
         return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body)
 
+    def _raises_anything(self, text: str) -> bool:
+        """Whether text claims a problem, gives advice or a suggestion, hedges or asks."""
+        raised = self.lexicon.reading.first(text) if text.strip() else {}
+        return bool(raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"})
+
+    def _verdict_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
+        """A paragraph that opens with the verdict and then raises a point ("Security-wise this
+        looks fine. One bug though: `total` is never reset"): the verdict sentence as prose and
+        the rest as the point. None unless the first sentence holds an uncancelled verdict."""
+        if len(body) > 600 or not self.lexicon.may_state_verdict(body):
+            return None
+        cut = _SENTENCE_END.search(body)
+        verdict = self.lexicon.no_defects.search(body[: cut.end()]) if cut else None
+        if cut is None or verdict is None or self.lexicon.cancels_verdict(body, verdict):
+            return None
+        rest = body[cut.end() :].strip()
+        if not rest or not self._raises_anything(rest):
+            return None
+        raw = self.text[start:end]
+        raw_cut = _SENTENCE_END.search(raw)
+        # The split must fall where the cleaned text splits, or the spans would be wrong.
+        if raw_cut is None or _clean_block(raw[: raw_cut.end()]) != body[: cut.end()]:
+            return None
+        rest_start = start + raw_cut.end()
+        rest_start += len(self.text[rest_start:end]) - len(self.text[rest_start:end].lstrip())
+        prose = Prose(start, start + raw_cut.end(), body[: cut.end()])
+        return prose, Segment(rest_start, end, None, rest, "paragraph")
+
     def _verdict_only(self, body: str) -> bool:
         """A short paragraph that states the verdict ("LGTM from a security standpoint, ...").
 
@@ -851,8 +878,13 @@ class _Reader:
             return False
         no_defects = self.lexicon.no_defects.search(body)
         if no_defects is not None:
-            # "whether this is safe depends on ..." is a question, not a verdict.
-            return not self.lexicon.cancels_verdict(body, no_defects)
+            # "whether this is safe depends on ..." is a question, not a verdict; "Security-wise
+            # this looks fine. One bug though: ..." raises a point after it.
+            cut = _SENTENCE_END.search(body, no_defects)
+            rest = body[: body.rfind(". ", 0, no_defects) + 1] + (body[cut.end() :] if cut else "")
+            return not (
+                self.lexicon.cancels_verdict(body, no_defects) or self._raises_anything(rest)
+            )
         found = self.lexicon.defects_found.search(body) is not None
         return found and not NAMED_ELEMENT.search(body)
 
@@ -894,6 +926,12 @@ class _Reader:
                 continue
             start, end = self.lines.span(block.begin, block.end)
             body = _clean_block(self.text[start:end])
+            split = self._verdict_then_point(start, end, body)
+            if split is not None:
+                self.prose.append(split[0])
+                self.segments.append(split[1])
+                follows_point = True
+                continue
             if self._too_slight(body) or self._framing(body):
                 self.prose.append(Prose(start, end, body))
                 framed.append(self.prose[-1])
@@ -913,6 +951,7 @@ class _Reader:
                 self.segments.append(Segment(prose.start, prose.end, None, prose.text, "paragraph"))
 
 
+_SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)")
 _NUMBERED_POINT = re.compile(
     r"(?:issue|finding|problem|bug|vulnerability|concern|observation|suggestion|recommendation"
     r"|item|point|comment)[ \t]{0,2}#?\d{1,4}[ \t]{0,2}[:.)\u2014\u2013-]",

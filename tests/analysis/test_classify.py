@@ -60,6 +60,18 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("This loop never updates `retries`, so it spins forever.", "problem"),
         ("`README.md` still documents the old `--config` flag.", "problem"),
         ("The session cookie travels over plain HTTP.", "problem"),
+        ("Any logged-in user can call `PUT /users/{id}/role`.", "problem"),
+        ("It opens a new `sql.DB` and never calls `Close`.", "problem"),
+        ("`readObject()` is called on the bytes received from the socket.", "problem"),
+        ("On failure the handler logs the error and continues.", "problem"),
+        ("`sorted()` returns a new list; the result is discarded here.", "problem"),
+        ("This branch is unreachable.", "problem"),
+        ("It takes `status` from the request as-is.", "problem"),
+        ("`total` is never reset between batches.", "problem"),
+        ("I'd need to see how `sanitize()` is implemented.", "hedge"),
+        # Exposing an API is no claim; exposing a secret or the debugger is.
+        ("The new `Cache` class wraps Redis and exposes `get` and `set`.", None),
+        ("`app.run(debug=True)` exposes the debugger to the network.", "problem"),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:

@@ -45,6 +45,21 @@ def test_list_items_lose_their_markers_and_bold_lead_becomes_the_title() -> None
     assert second.text == "nit: rename `x`"
 
 
+def test_a_paragraph_that_opens_with_the_verdict_and_raises_a_point_is_split() -> None:
+    body = "Security-wise this looks fine. One bug though: `total` is never reset in `run()`."
+    doc = _segment(body)
+    (point,) = doc.segments
+    assert point.text == "One bug though: `total` is never reset in `run()`."
+    assert body[point.start : point.end] == point.text
+    verdict = next(p for p in doc.prose if p.text == "Security-wise this looks fine.")
+    assert body[verdict.start : verdict.end] == verdict.text
+
+
+def test_a_paragraph_that_only_states_the_verdict_is_no_point() -> None:
+    doc = _segment("Security-wise this looks fine. The change only renames helpers.")
+    assert doc.segments == ()
+
+
 def test_a_colon_inside_a_code_span_does_not_end_a_title() -> None:
     doc = _segment("1. The `edit(restored: Alarm)` function calls `save()`.\n2. `x` is unused.")
     first, _ = doc.segments
