@@ -841,8 +841,13 @@ class _Reader:
         return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body)
 
     def _raises_anything(self, text: str) -> bool:
-        """Whether text claims a problem, gives advice or a suggestion, hedges or asks."""
-        raised = self.lexicon.reading.first(text) if text.strip() else {}
+        """Whether text claims a problem, gives advice or a suggestion, hedges or asks, or is a
+        nit ("Nit: the variable `tmp2` could use a better name")."""
+        if not text.strip():
+            return False
+        if self.lexicon.nit_tag.match(text.lstrip()):
+            return True
+        raised = self.lexicon.reading.first(text)
         return bool(raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"})
 
     def _verdict_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:

@@ -72,6 +72,18 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         # Exposing an API is no claim; exposing a secret or the debugger is.
         ("The new `Cache` class wraps Redis and exposes `get` and `set`.", None),
         ("`app.run(debug=True)` exposes the debugger to the network.", "problem"),
+        ("`pickle.loads(blob)` trusts whatever is in Redis.", "problem"),
+        ("The `/proxy` endpoint forwards requests to the host given in `target`.", "problem"),
+        ("After `free(node)` the loop still reads `node->next`.", "problem"),
+        ("Two requests can both pass the `stock > 0` check.", "problem"),
+        ("Any parsing error counts as a valid signature.", "problem"),
+        ("The handler reads the whole file into memory.", "problem"),
+        ("A 5 GB upload will take the pod down.", "problem"),
+        ("`list.remove()` inside the loop skips elements.", "problem"),
+        ("This retries forever on a 503.", "problem"),
+        ("Overall the structure could be cleaner.", "suggestion"),
+        ("Depending on where `path` comes from, this could be a traversal.", "hedge"),
+        ("The loop skips blank lines on purpose.", None),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:

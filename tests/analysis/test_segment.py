@@ -55,6 +55,12 @@ def test_a_paragraph_that_opens_with_the_verdict_and_raises_a_point_is_split() -
     assert body[verdict.start : verdict.end] == verdict.text
 
 
+def test_a_nit_after_the_verdict_is_a_point() -> None:
+    doc = _segment("Nothing security-relevant here. Nit: `tmp2` could use a better name.")
+    (point,) = doc.segments
+    assert point.text == "Nit: `tmp2` could use a better name."
+
+
 def test_a_paragraph_that_only_states_the_verdict_is_no_point() -> None:
     doc = _segment("Security-wise this looks fine. The change only renames helpers.")
     assert doc.segments == ()
