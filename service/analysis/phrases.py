@@ -3,12 +3,13 @@
 The lexicon has hundreds of cue fragments. Scanning a text once per fragment group with a big
 alternation tries every alternative at every position; instead, each fragment whose first word
 can be read off its source is filed under that word (or word stem), the text is split into words
-once, and a fragment is tried only where its first word occurs and what follows that word can
-continue it (checked inside the word scan, so most words cost no Python). Fragments anchored at a
-sentence start (`^`) share one probe tried at each sentence start; fragments whose first word is
-not a plain literal (optional groups, symbols) fall back to one regex per group, scanned only
-when the text holds the literal they start with. Capturing groups are made non-capturing.
-Matches within one group never overlap, as with `re.finditer`.
+once, and a fragment is tried only where its first word occurs (and, for the short function
+words that occur everywhere, where what follows can continue it: checked inside the word scan,
+so those words cost no Python). Fragments anchored at a sentence start (`^`) share one probe
+tried at each sentence start; fragments whose first word is not a plain literal (symbols, a
+a leading class) fall back to one regex per group, scanned only when the text holds the literal
+they start with. Capturing groups are made non-capturing. Matches within one group never
+overlap, as with `re.finditer`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _OPEN_END = re.compile(r"(\\[^\w\s]|[^\w?*)\]+}]|\[[^\]\w\\]+\])\Z")
 # needs no word boundary before it: "x|safe" and "node:latest" have a word right in front.
 _SYMBOL_START = re.compile(r"\\[^\w\s]|[^\w\\(\[.^$]")
 _STEM_KEY = 3
+_FOLLOW_CHECKED_LENGTH = 3
 _WORD_END = "<end>"
 _STEM_END = "<stem>"
 _OPTIONAL_NEXT = re.compile(r"(?:\\.|\[[^\]]*\]|\([^()]*\)|[^\\])[?*]")
@@ -405,11 +407,26 @@ class PhraseSet:
             self._exact[word] = _Probe.build(entries)
         for stem, entries in by_stem.items():
             self._stems[stem[:_STEM_KEY]].append((stem, _Probe.build(entries)))
-        trie = _trie_source({word: _follow_source(follows[word]) for word in self._exact}, by_stem)
+        # Only short lead words get a lookahead on what follows them: they are the function words
+        # ("the", "to", "is") that occur everywhere and whose probes nearly always fail; for
+        # longer words the lookaheads cost a few MB of compiled regex per process and no time.
+        self._trie = _trie_source(
+            {
+                word: _follow_source(follows[word]) if len(word) <= _FOLLOW_CHECKED_LENGTH else ""
+                for word in self._exact
+            },
+            by_stem,
+        )
         # Lower-casing the text once and scanning it case-sensitively is several times faster
-        # than an IGNORECASE scan; texts whose lower case changes length use the latter.
-        self._words = re.compile(trie)
-        self._words_any_case = re.compile(trie, re.IGNORECASE)
+        # than an IGNORECASE scan; the rare texts whose lower case changes length use the latter,
+        # compiled when first needed.
+        self._words = re.compile(self._trie)
+        self._words_any_case: re.Pattern[str] | None = None
+
+    def _any_case(self) -> re.Pattern[str]:
+        if self._words_any_case is None:
+            self._words_any_case = re.compile(self._trie, re.IGNORECASE)
+        return self._words_any_case
 
     def _candidates(self, word: str) -> tuple[_Probe, ...]:
         cached = self._cache.get(word)
@@ -433,9 +450,7 @@ class PhraseSet:
         lowered = text.lower()
         # Scanned lower-cased, a word is already its own key; scanned as written, fold it.
         folded = len(lowered) == len(text)
-        words = (self._words if folded else self._words_any_case).finditer(
-            lowered if folded else text
-        )
+        words = (self._words if folded else self._any_case()).finditer(lowered if folded else text)
         for word in words:
             probes = candidates(word.group() if folded else word.group().lower())
             if not probes:
