@@ -6,7 +6,7 @@ can be read off its source is filed under that word (or word stem), the text is 
 once, and a fragment is tried only where its first word occurs (and, for the short function
 words that occur everywhere, where what follows can continue it: checked inside the word scan,
 so those words cost no Python). Fragments anchored at a sentence start (`^`) share one probe
-tried at each sentence start; fragments whose first word is not a plain literal (symbols, a
+tried at each sentence start; fragments whose first word is not a plain literal (symbols,
 a leading class) fall back to one regex per group, scanned only when the text holds the literal
 they start with. Capturing groups are made non-capturing. Matches within one group never
 overlap, as with `re.finditer`.
