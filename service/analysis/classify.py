@@ -131,7 +131,22 @@ def _reading(sentence: str, matches: Iterable[tuple[str, int, int]], lexicon: Le
     kind_group = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
     if kind_group is None:
         kind_group = _group(sentence, starts, lexicon)
+    if kind_group is None and _shows_unsafe_call(sentence, lexicon):
+        kind_group = "problem"
     return Reading(sentence, kind_group, tuple(cues), impact)
+
+
+def _shows_unsafe_call(sentence: str, lexicon: Lexicon) -> bool:
+    """A neutral sentence that shows a call unsafe by default in a code span ("`os.popen('ping '
+    + host)` with `host` from the query string") points at it, unless it describes the change
+    ("Replaces `yaml.load` with `yaml.safe_load`")."""
+    if "`" not in sentence:
+        return False
+    spans = [m.span() for m in _CODE_SPAN.finditer(sentence)]
+    if not any(lexicon.dangerous_call.search(sentence, start, end) for start, end in spans):
+        return False
+    # The words around the code say whether it is the change ("`new Random()`" is code).
+    return not lexicon.change_words.search(_CODE_SPAN.sub(" ", sentence))
 
 
 def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:

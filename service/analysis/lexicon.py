@@ -83,6 +83,10 @@ class Lexicon:
     reading: PhraseSet
     """Kind groups, category cues ("category:weight") and impact openers, read in one pass."""
     security_generic: re.Pattern[str]
+    dangerous_call: re.Pattern[str]
+    """A call or setting that is unsafe by default, looked for inside code spans."""
+    change_words: re.Pattern[str]
+    """Words that say a sentence describes the change under review."""
 
     def may_state_verdict(self, text: str) -> bool:
         """Whether `text` holds a word every verdict statement needs (a cheap pre-check)."""
@@ -185,6 +189,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         category_weights=category_weights,
         reading=reading,
         security_generic=phrase_pattern(doc["security_generic_words"]),
+        dangerous_call=phrase_pattern(doc["dangerous_calls"]),
+        change_words=phrase_pattern(doc["change_words"]),
     )
 
 

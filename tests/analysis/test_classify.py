@@ -99,6 +99,21 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("The `/api/users` response includes `password_hash`.", "problem"),
         ("The deployment mounts the Docker socket into the container.", "problem"),
         ("No injection, auth or data exposure concerns in this change.", "positive"),
+        # A call unsafe by default, shown in a code span, points at it; describing the change
+        # that brings in the safe variant does not.
+        ("`os.popen('ping -c 1 ' + host)` with `host` from the query string.", "problem"),
+        ("The search page echoes `q` back with `innerHTML = 'Results for ' + q`.", "problem"),
+        ("`new Random()` seeds the password-reset token generator.", "problem"),
+        ("`SECURE_SSL_REDIRECT = False` in `settings/prod.py`.", "problem"),
+        ("Replaces `yaml.load` with `yaml.safe_load` in the config loader.", None),
+        ("The loader calls `yaml.safe_load(stream)` on the file.", None),
+        ("The config is read with `yaml.load(f, Loader=yaml.SafeLoader)`.", None),
+        ("The helper wraps `subprocess.run(args)` for the build.", None),
+        ("`open(path, 'wb')` writes wherever the filename points.", "problem"),
+        ("`@app.route('/admin/export')` has no `@login_required`.", "problem"),
+        ("`console.log(req.headers)` prints the `Authorization` header.", "problem"),
+        ("`int(request.args['limit'])` goes straight into the query.", "problem"),
+        ("It turns every gateway failure into a silent success.", "problem"),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
