@@ -211,6 +211,11 @@ WORST_CASES: tuple[Family, ...] = (
     Family("headings", "`# h` heading lines", _numbered("# heading {0}\n")),
     Family("line_refs", "`line 1, 2, 3, ...`", _line_refs),
     Family("list_items", "~100k list items", _numbered("- x {0}\n")),
+    Family(
+        "call_span_items",
+        "list items of `` `open(open(...` `` code spans",
+        _repeat("- " + ("`" + "open(" * 39 + "` ") * 20 + "\n"),
+    ),
     Family("finding_items", "numbered findings (line, CWE)", _numbered(_FINDING)),
     Family("nested_lists", "200-deep nested lists", _repeat(_nested_list(200))),
     Family("nested_quotes", "200-deep blockquotes", _repeat("> " * 200 + "x\n")),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from service.analysis.extract import extract_cwes, extract_severity, parse_severity
 from service.analysis.lexicon import NAMED_ELEMENT, Lexicon, fold_value, load_lexicon
 from service.analysis.model import Kind, Severity
+from service.analysis.phrases import PhraseSet
 from service.analysis.segment import Segment
 from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
 
@@ -84,6 +85,17 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _spans_holding(sentence: str, spans: list[tuple[int, int]], phrases: PhraseSet) -> set[int]:
+    """Indexes of the (sorted, disjoint) code spans in which a match of `phrases` starts."""
+    starts = [start for start, _ in spans]
+    held: set[int] = set()
+    for _, start, _ in phrases.finditer(sentence):
+        index = bisect_right(starts, start) - 1
+        if index >= 0 and spans[index][0] < start < spans[index][1]:
+            held.add(index)
+    return held
+
+
 def _inside(position: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
     """Whether `position` lies strictly inside one of the sorted, disjoint `spans`."""
     index = bisect_right(starts, position) - 1
@@ -143,8 +155,11 @@ def _shows_unsafe_call(sentence: str, lexicon: Lexicon) -> bool:
     if "`" not in sentence:
         return False
     spans = [m.span() for m in _CODE_SPAN.finditer(sentence)]
-    if not any(lexicon.dangerous_call.search(sentence, start, end) for start, end in spans):
-        return False
+    if not _spans_holding(sentence, spans, lexicon.dangerous_call):
+        # Request data is rarer than the calls it can reach, so it is looked for first.
+        data = _spans_holding(sentence, spans, lexicon.request_data)
+        if not data or not data & _spans_holding(sentence, spans, lexicon.request_sinks):
+            return False
     # The words around the code say whether it is the change ("`new Random()`" is code).
     return not lexicon.change_words.search(_CODE_SPAN.sub(" ", sentence))
 

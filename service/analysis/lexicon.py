@@ -83,8 +83,12 @@ class Lexicon:
     reading: PhraseSet
     """Kind groups, category cues ("category:weight") and impact openers, read in one pass."""
     security_generic: re.Pattern[str]
-    dangerous_call: re.Pattern[str]
+    dangerous_call: PhraseSet
     """A call or setting that is unsafe by default, looked for inside code spans."""
+    request_data: PhraseSet
+    """Request data (`request.args`, `req.body`, `$_GET`)."""
+    request_sinks: PhraseSet
+    """Calls where any value of request data is dangerous (`os.system(`, `open(`, `fetch(`)."""
     change_words: re.Pattern[str]
     """Words that say a sentence describes the change under review."""
 
@@ -189,7 +193,9 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         category_weights=category_weights,
         reading=reading,
         security_generic=phrase_pattern(doc["security_generic_words"]),
-        dangerous_call=phrase_pattern(doc["dangerous_calls"]),
+        dangerous_call=PhraseSet({"unsafe": [str(f) for f in doc["dangerous_calls"]]}),
+        request_data=PhraseSet({"data": [str(f) for f in doc["request_data"]]}),
+        request_sinks=PhraseSet({"sink": [str(f) for f in doc["request_sinks"]]}),
         change_words=phrase_pattern(doc["change_words"]),
     )
 

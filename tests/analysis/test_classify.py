@@ -114,6 +114,14 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("`console.log(req.headers)` prints the `Authorization` header.", "problem"),
         ("`int(request.args['limit'])` goes straight into the query.", "problem"),
         ("It turns every gateway failure into a silent success.", "problem"),
+        # Request data handed straight to a call where any value is dangerous.
+        ("`os.system(request.args['cmd'])` in the handler.", "problem"),
+        ("`res.sendFile(req.params.file)` in `download()`.", "problem"),
+        ('`http.Get(r.FormValue("u"))` in the avatar handler.', "problem"),
+        ("`cache.get(request.args['key'])` looks up the entry.", None),
+        ("`User.findById(req.params.id)` loads the user.", None),
+        ("`name = request.args['n']` is read once.", None),
+        ("`open('audit.log', 'a')` appends the line.", None),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
