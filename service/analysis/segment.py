@@ -882,8 +882,9 @@ class _Reader:
         if no_defects is not None:
             # "whether this is safe depends on ..." is a question, not a verdict; "Security-wise
             # this looks fine. One bug though: ..." raises a point after it.
-            cut = _SENTENCE_END.search(body, no_defects)
-            rest = body[: body.rfind(". ", 0, no_defects) + 1] + (body[cut.end() :] if cut else "")
+            before = [end.end() for end in _SENTENCE_END.finditer(body, 0, no_defects)]
+            after = _SENTENCE_END.search(body, no_defects)
+            rest = body[: before[-1] if before else 0] + (body[after.end() :] if after else "")
             return not (
                 self.lexicon.cancels_verdict(body, no_defects) or self._raises_anything(rest)
             )
