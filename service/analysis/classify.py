@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from service.analysis.extract import extract_cwes, extract_severity, parse_severity
 from service.analysis.lexicon import NAMED_ELEMENT, Lexicon, fold_value, load_lexicon
 from service.analysis.model import Kind, Severity
-from service.analysis.phrases import PhraseSet
 from service.analysis.segment import Segment
 from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
 
@@ -71,7 +70,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if "`" in text:
         code = [m.span() for m in _CODE_SPAN.finditer(text)]
         code_starts = [start for start, _ in code]
-        cuts = [cut for cut in cuts if not _inside(cut.start(), code, code_starts)]
+        cuts = [cut for cut in cuts if _span_at(cut.start(), code, code_starts) is None]
     for cut in (*cuts, None):
         start, end = position, (cut.start() if cut else len(text))
         while start < end and text[start].isspace():
@@ -85,21 +84,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _spans_holding(sentence: str, spans: list[tuple[int, int]], phrases: PhraseSet) -> set[int]:
-    """Indexes of the (sorted, disjoint) code spans in which a match of `phrases` starts."""
-    starts = [start for start, _ in spans]
-    held: set[int] = set()
-    for _, start, _ in phrases.finditer(sentence):
-        index = bisect_right(starts, start) - 1
-        if index >= 0 and spans[index][0] < start < spans[index][1]:
-            held.add(index)
-    return held
-
-
-def _inside(position: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
-    """Whether `position` lies strictly inside one of the sorted, disjoint `spans`."""
+def _span_at(position: int, spans: list[tuple[int, int]], starts: list[int]) -> int | None:
+    """The index of the sorted, disjoint span (`starts` are their starts) that `position` lies
+    strictly inside, if any."""
     index = bisect_right(starts, position) - 1
-    return index >= 0 and spans[index][0] < position < spans[index][1]
+    return index if index >= 0 and spans[index][0] < position < spans[index][1] else None
 
 
 def sentences(text: str) -> list[str]:
@@ -155,11 +144,15 @@ def _shows_unsafe_call(sentence: str, lexicon: Lexicon) -> bool:
     if "`" not in sentence:
         return False
     spans = [m.span() for m in _CODE_SPAN.finditer(sentence)]
-    if not _spans_holding(sentence, spans, lexicon.dangerous_call):
-        # Request data is rarer than the calls it can reach, so it is looked for first.
-        data = _spans_holding(sentence, spans, lexicon.request_data)
-        if not data or not data & _spans_holding(sentence, spans, lexicon.request_sinks):
-            return False
+    starts = [start for start, _ in spans]
+    held: dict[str, set[int]] = {}
+    for group, position, _ in lexicon.unsafe_code.finditer(sentence):
+        index = _span_at(position, spans, starts)
+        if index is not None:
+            held.setdefault(group, set()).add(index)
+    data_into_sink = held.get("request_data", set()) & held.get("request_sinks", set())
+    if not held.get("dangerous_calls") and not data_into_sink:
+        return False
     # The words around the code say whether it is the change ("`new Random()`" is code).
     return not lexicon.change_words.search(_CODE_SPAN.sub(" ", sentence))
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from service.analysis.phrases import PhraseSet, bounded, non_capturing
+from service.analysis.phrases import PhraseSet, phrase_pattern
 
 # A named element of the reviewed code: a code span, a quoted identifier, a file name, a call,
 # or an identifier spelled the way only code spells words (camelCase, snake_case, a.b member).
@@ -30,17 +30,9 @@ NAMED_ELEMENT = re.compile(
 )
 
 
-_NEVER = re.compile(r"(?!x)x")
+_UNSAFE_CODE_GROUPS = ("dangerous_calls", "request_data", "request_sinks")
 VERDICT_LEAD_WINDOW = 80
 """How far before a verdict phrase a cancelling phrase is looked for."""
-
-
-def phrase_pattern(fragments: list[str]) -> re.Pattern[str]:
-    """Compile fragments into one case-insensitive alternation matched at word boundaries."""
-    if not fragments:
-        return _NEVER
-    source = "|".join(bounded(str(fragment)) for fragment in fragments)
-    return re.compile(non_capturing(source), re.IGNORECASE)
 
 
 def fold_value(value: str) -> str:
@@ -72,8 +64,8 @@ class Lexicon:
     framing_paragraph: re.Pattern[str]
     deictic: re.Pattern[str]
     nit_tag: re.Pattern[str]
-    no_defects: PhraseSet
-    defects_found: PhraseSet
+    verdict_phrases: PhraseSet
+    """Global verdict statements, in the groups `no_defects` and `defects_found`."""
     not_a_verdict: re.Pattern[str]
     verdict_triggers: re.Pattern[str]
     """Any one of the words every verdict statement holds (matched as substrings)."""
@@ -83,12 +75,9 @@ class Lexicon:
     reading: PhraseSet
     """Kind groups, category cues ("category:weight") and impact openers, read in one pass."""
     security_generic: re.Pattern[str]
-    dangerous_call: PhraseSet
-    """A call or setting that is unsafe by default, looked for inside code spans."""
-    request_data: PhraseSet
-    """Request data (`request.args`, `req.body`, `$_GET`)."""
-    request_sinks: PhraseSet
-    """Calls where any value of request data is dangerous (`os.system(`, `open(`, `fetch(`)."""
+    unsafe_code: PhraseSet
+    """Read inside code spans, in the groups `dangerous_calls` (unsafe by default),
+    `request_data` and `request_sinks` (unsafe together in one span)."""
     change_words: re.Pattern[str]
     """Words that say a sentence describes the change under review."""
 
@@ -182,8 +171,9 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
             + r")\b[ \t]*(?:\*\*)?[:\-]",
             re.IGNORECASE,
         ),
-        no_defects=PhraseSet({"no_defects": [str(f) for f in verdict["no_defects"]]}),
-        defects_found=PhraseSet({"defects_found": [str(f) for f in verdict["defects_found"]]}),
+        verdict_phrases=PhraseSet(
+            {"no_defects": verdict["no_defects"], "defects_found": verdict["defects_found"]}
+        ),
         not_a_verdict=phrase_pattern(verdict["not_a_verdict"]),
         verdict_triggers=re.compile(
             "|".join(re.escape(str(word).lower()) for word in verdict["trigger_words"])
@@ -193,9 +183,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         category_weights=category_weights,
         reading=reading,
         security_generic=phrase_pattern(doc["security_generic_words"]),
-        dangerous_call=PhraseSet({"unsafe": [str(f) for f in doc["dangerous_calls"]]}),
-        request_data=PhraseSet({"data": [str(f) for f in doc["request_data"]]}),
-        request_sinks=PhraseSet({"sink": [str(f) for f in doc["request_sinks"]]}),
+        unsafe_code=PhraseSet({group: doc[group] for group in _UNSAFE_CODE_GROUPS}),
         change_words=phrase_pattern(doc["change_words"]),
     )
 

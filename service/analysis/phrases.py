@@ -200,13 +200,21 @@ class _Fallback:
         return not self.needles or any(needle in lowered for needle in self.needles)
 
 
+_NEVER = r"(?!x)x"
+
+
+def phrase_pattern(fragments: Iterable[str]) -> re.Pattern[str]:
+    """Compile fragments into one case-insensitive alternation matched at word boundaries."""
+    source = "|".join(bounded(str(fragment)) for fragment in fragments)
+    return re.compile(non_capturing(source) if source else _NEVER, re.IGNORECASE)
+
+
 def _fallback(fragments: list[str]) -> _Fallback | None:
     if not fragments:
         return None
     prefixes = [literal_prefix(fragment) for fragment in fragments]
     needles = tuple(prefixes) if all(prefixes) else ()
-    source = non_capturing("|".join(map(bounded, fragments)))
-    return _Fallback(re.compile(source, re.IGNORECASE), needles)
+    return _Fallback(phrase_pattern(fragments), needles)
 
 
 def _trie_source(words: Mapping[str, str], stems: Iterable[str]) -> str:
@@ -236,7 +244,7 @@ def _trie_source(words: Mapping[str, str], stems: Iterable[str]) -> str:
         return "(?:" + "|".join(branches) + ")"
 
     if not root:
-        return r"(?!x)x"
+        return _NEVER
     return r"(?<!\w)" + build(root)
 
 
@@ -373,7 +381,10 @@ class PhraseSet:
         # Fragments filed under the same lead word and group are tried as one alternation.
         exact: dict[tuple[str, str], list[str]] = defaultdict(list)
         stems: dict[tuple[str, str], list[str]] = defaultdict(list)
-        # What can follow each exact lead word; None once some fragment puts no limit on it.
+        # What can follow each short exact lead word; None once some fragment puts no limit on it.
+        # Only short lead words get that lookahead: they are the function words ("the", "to",
+        # "is") that occur everywhere and whose probes nearly always fail; for longer words the
+        # lookaheads cost a few MB of compiled regex per process and no time.
         follows: dict[str, list[str] | None] = defaultdict(list)
         for group, fragments in groups.items():
             rest: list[str] = []
@@ -388,7 +399,7 @@ class PhraseSet:
                     continue
                 for lead in leads:
                     (stems if lead.stem else exact)[(lead.text, group)].append(fragment)
-                    if not lead.stem:
+                    if not lead.stem and len(lead.text) <= _FOLLOW_CHECKED_LENGTH:
                         _note_follow(follows, lead)
             compiled = _fallback(rest)
             if compiled is not None:
@@ -407,15 +418,8 @@ class PhraseSet:
             self._exact[word] = _Probe.build(entries)
         for stem, entries in by_stem.items():
             self._stems[stem[:_STEM_KEY]].append((stem, _Probe.build(entries)))
-        # Only short lead words get a lookahead on what follows them: they are the function words
-        # ("the", "to", "is") that occur everywhere and whose probes nearly always fail; for
-        # longer words the lookaheads cost a few MB of compiled regex per process and no time.
         self._trie = _trie_source(
-            {
-                word: _follow_source(follows[word]) if len(word) <= _FOLLOW_CHECKED_LENGTH else ""
-                for word in self._exact
-            },
-            by_stem,
+            {word: _follow_source(follows.get(word, [])) for word in self._exact}, by_stem
         )
         # Lower-casing the text once and scanning it case-sensitively is several times faster
         # than an IGNORECASE scan; the rare texts whose lower case changes length use the latter,
@@ -492,11 +496,6 @@ class PhraseSet:
         for group, fallback in self._fallback.items():
             if fallback.may_match(lowered):
                 found.extend((group, m.start(), m.end()) for m in fallback.pattern.finditer(text))
-
-    def search(self, text: str) -> int | None:
-        """Where the leftmost match of any group starts, or None (like `re.search(...).start()`)."""
-        found = self.finditer(text)
-        return found[0][1] if found else None
 
     def first(self, text: str) -> dict[str, int]:
         """The start of each group's first match."""

@@ -854,7 +854,9 @@ class _Reader:
         if len(body) > 600 or not self.lexicon.may_state_verdict(body):
             return None
         cut = _SENTENCE_END.search(body)
-        verdict = self.lexicon.no_defects.search(body[: cut.end()]) if cut else None
+        verdict = (
+            self.lexicon.verdict_phrases.first(body[: cut.end()]).get("no_defects") if cut else None
+        )
         if cut is None or verdict is None or self.lexicon.cancels_verdict(body, verdict):
             return None
         rest = body[cut.end() :].strip()
@@ -878,7 +880,8 @@ class _Reader:
         """
         if len(body) > 600 or _words(body) > 30 or not self.lexicon.may_state_verdict(body):
             return False
-        no_defects = self.lexicon.no_defects.search(body)
+        found = self.lexicon.verdict_phrases.first(body)
+        no_defects = found.get("no_defects")
         if no_defects is not None:
             # "whether this is safe depends on ..." is a question, not a verdict; "Security-wise
             # this looks fine. One bug though: ..." raises a point after it.
@@ -888,8 +891,7 @@ class _Reader:
             return not (
                 self.lexicon.cancels_verdict(body, no_defects) or self._raises_anything(rest)
             )
-        found = self.lexicon.defects_found.search(body) is not None
-        return found and not NAMED_ELEMENT.search(body)
+        return "defects_found" in found and not NAMED_ELEMENT.search(body)
 
     def suggestion(self, block: _Block, follows_point: bool) -> None:
         """A suggested-change block (a review bot's ```suggestion): a concrete change request.

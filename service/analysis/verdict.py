@@ -70,11 +70,9 @@ def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> li
         if not lexicon.may_state_verdict(sentence):
             continue
         plain = _MARKUP.sub("", sentence)
-        for verdict, pattern in (
-            (Verdict.NO_DEFECTS, lexicon.no_defects),
-            (Verdict.DEFECTS_FOUND, lexicon.defects_found),
-        ):
-            hit = pattern.search(plain)
+        hits = lexicon.verdict_phrases.first(plain)
+        for verdict in (Verdict.NO_DEFECTS, Verdict.DEFECTS_FOUND):
+            hit = hits.get(verdict.value)
             if hit is not None and not lexicon.cancels_verdict(plain, hit):
                 offset = match.start() + match.group().index(sentence[:1])
                 found.append(Statement(verdict, offset, offset + len(sentence), plain.strip()))

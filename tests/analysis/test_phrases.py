@@ -10,8 +10,14 @@ from support.corpus import DATA_DIR
 from support.lexicon import fragments as all_fragments
 from support.lexicon import lexicon_document
 
-from service.analysis.lexicon import load_lexicon, phrase_pattern
-from service.analysis.phrases import PhraseSet, leading_words, literal_prefix, non_capturing
+from service.analysis.lexicon import load_lexicon
+from service.analysis.phrases import (
+    PhraseSet,
+    leading_words,
+    literal_prefix,
+    non_capturing,
+    phrase_pattern,
+)
 
 
 @pytest.mark.parametrize(
@@ -137,8 +143,8 @@ def test_a_fragment_opening_with_an_optional_group_is_filed_under_both_starts() 
     expected = [("g", *m.span()) for m in phrase_pattern([fragment]).finditer(text)]
     assert len(expected) == 2
     assert phrases.finditer(text) == expected
-    assert phrases.search(text) == 0
-    assert phrases.search("nothing here") is None
+    assert phrases.first(text) == {"g": 0}
+    assert phrases.first("nothing here") == {}
 
 
 def test_matches_within_a_group_do_not_overlap() -> None:
@@ -246,15 +252,24 @@ def _lexicon_phrase_sets() -> list[tuple[PhraseSet, dict[str, list[str]]]]:
     return [
         (lexicon.reading, groups),
         (lexicon.hedged_phrases, hedged),
-        (lexicon.no_defects, {"no_defects": [str(f) for f in verdict["no_defects"]]}),
-        (lexicon.defects_found, {"defects_found": [str(f) for f in verdict["defects_found"]]}),
+        (
+            lexicon.verdict_phrases,
+            {group: [str(f) for f in verdict[group]] for group in ("no_defects", "defects_found")},
+        ),
+        (
+            lexicon.unsafe_code,
+            {
+                group: [str(f) for f in doc[group]]
+                for group in ("dangerous_calls", "request_data", "request_sinks")
+            },
+        ),
     ]
 
 
 @pytest.mark.parametrize(
     ("phrases", "groups"),
     _lexicon_phrase_sets(),
-    ids=["reading", "hedged", "no_defects", "defects_found"],
+    ids=["reading", "hedged", "verdict", "unsafe_code"],
 )
 def test_the_lexicon_phrase_sets_find_what_one_regex_per_group_finds(
     phrases: PhraseSet, groups: dict[str, list[str]]
