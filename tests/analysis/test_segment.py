@@ -302,21 +302,23 @@ def test_a_paragraph_headed_by_a_numbered_point_line_takes_it_as_its_title() -> 
 
 
 @pytest.mark.parametrize(
-    ("body", "kept"),
+    "body",
     [
-        ("The `__init__` method never calls `super().__init__()`.", "`super().__init__()`"),
-        ("- **Bug**: `func(**kwargs)` drops the `timeout` keyword.", "`func(**kwargs)`"),
-        (
-            "| Issue | Where |\n|---|---|\n| Dunder misuse | `__eq__` without `__hash__` |",
-            "`__hash__`",
-        ),
+        "The `__init__` method never calls `super().__init__()`.",
+        "- **Bug**: `func(**kwargs)` drops the `timeout` keyword.",
+        "| Issue | Where |\n|---|---|\n| Dunder misuse | `__eq__` without `__hash__` |",
+        "- __Bug__: `__del__` runs `**cleanup()` too late.",
     ],
 )
-def test_bold_markers_are_stripped_but_not_inside_code_spans(body: str, kept: str) -> None:
+def test_bold_markers_are_stripped_but_not_inside_code_spans(body: str) -> None:
     document = segment(body)
     texts = " ".join(f"{s.title or ''} {s.text}" for s in document.segments)
-    assert kept in texts
-    assert "**" not in texts.replace(kept, "")
+    spans = re.findall(r"`[^`]+`", body)
+    assert spans
+    assert all(span in texts for span in spans)
+    outside = re.sub(r"`[^`]+`", "", texts)
+    assert "**" not in outside
+    assert "__" not in outside
 
 
 @pytest.mark.parametrize(
@@ -329,14 +331,14 @@ def test_bold_markers_are_stripped_but_not_inside_code_spans(body: str, kept: st
     ],
 )
 def test_a_quoted_config_block_is_not_read_as_the_answer(body: str) -> None:
-    document = segment(normalize(body).text)
+    document = _segment(body)
     assert not document.structured
     assert [s.origin for s in document.segments] == ["paragraph"]
 
 
 def test_a_yaml_block_with_review_keys_is_the_answer() -> None:
     body = "```yaml\nfindings:\n  - title: Debug mode on\n    severity: high\n```"
-    document = segment(normalize(body).text)
+    document = _segment(body)
     assert document.structured
     assert [s.title for s in document.segments] == ["Debug mode on"]
 
@@ -351,8 +353,8 @@ def test_a_yaml_block_with_review_keys_is_the_answer() -> None:
         "* Issue: `Marshal.load(redis.get(key))` deserializes data other services write.",
     ],
 )
-def test_a_list_of_fields_under_no_heading_is_one_finding_card(body: str) -> None:
-    document = segment(normalize(body).text)
+def test_a_list_of_fields_alone_or_under_findings_is_one_finding_card(body: str) -> None:
+    document = _segment(body)
     assert len(document.segments) == 1
     card = document.segments[0]
     assert card.title is not None
@@ -362,7 +364,7 @@ def test_a_list_of_fields_under_no_heading_is_one_finding_card(body: str) -> Non
 
 def test_a_comment_that_is_all_wrap_up_keeps_its_advice_as_a_point() -> None:
     body = "Overall the code looks good, but consider adding some comments."
-    document = segment(normalize(body).text)
+    document = _segment(body)
     assert [s.text for s in document.segments] == [body]
 
 
@@ -371,7 +373,7 @@ def test_wrap_up_advice_beside_other_points_stays_prose() -> None:
         "`timeout` is never passed to `requests.get` in `fetch()`.\n\n"
         "Overall the code looks good, but consider adding some comments."
     )
-    document = segment(normalize(body).text)
+    document = _segment(body)
     assert [s.text for s in document.segments] == [body.split("\n\n")[0]]
 
 
