@@ -64,11 +64,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     A break inside an inline code span is code (`include($_GET['p'] . '.php')`, `for (i = 0; i < n;
     i++)`), not the end of a sentence.
     """
+    return _sentence_spans(text, code_spans(text))
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """`[start, end)` of each inline code span of plain text, backticks included, in order."""
+    return [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
+
+
+def _sentence_spans(text: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`sentence_spans` of a text whose code spans are already known."""
     spans: list[tuple[int, int]] = []
     position = 0
     cuts: Iterable[re.Match[str]] = _SENTENCE_BREAK.finditer(text)
-    if "`" in text:
-        code = [m.span() for m in _CODE_SPAN.finditer(text)]
+    if code:
         code_starts = [start for start, _ in code]
         cuts = [cut for cut in cuts if _span_at(cut.start(), code, code_starts) is None]
     for cut in (*cuts, None):
@@ -105,15 +114,23 @@ class Reading:
     cues: tuple[tuple[str, int, int], ...]
     """(category, weight, start) of every category cue in the sentence."""
     impact: bool
+    code: tuple[tuple[int, int], ...]
+    """`[start, end)` of each inline code span in the sentence."""
 
 
 def read(sentence: str, lexicon: Lexicon) -> Reading:
     """Read one sentence in a single pass over its words."""
-    return _reading(sentence, lexicon.reading.finditer(sentence), lexicon)
+    return _reading(sentence, lexicon.reading.finditer(sentence), code_spans(sentence), lexicon)
 
 
-def _reading(sentence: str, matches: Iterable[tuple[str, int, int]], lexicon: Lexicon) -> Reading:
-    """A sentence's reading from the phrase matches in it (offsets relative to the sentence)."""
+def _reading(
+    sentence: str,
+    matches: Iterable[tuple[str, int, int]],
+    code: list[tuple[int, int]],
+    lexicon: Lexicon,
+) -> Reading:
+    """A sentence's reading from the phrase matches and code spans in it (offsets relative to
+    the sentence)."""
     starts: dict[str, int] = {}
     after_turn: dict[str, int] = {}
     contrast = _CONTRAST.search(sentence)
@@ -132,29 +149,36 @@ def _reading(sentence: str, matches: Iterable[tuple[str, int, int]], lexicon: Le
     kind_group = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
     if kind_group is None:
         kind_group = _group(sentence, starts, lexicon)
-    if kind_group is None and _shows_unsafe_call(sentence, lexicon):
+    if kind_group is None and code and _shows_unsafe_call(sentence, code, lexicon):
         kind_group = "problem"
-    return Reading(sentence, kind_group, tuple(cues), impact)
+    return Reading(sentence, kind_group, tuple(cues), impact, tuple(code))
 
 
-def _shows_unsafe_call(sentence: str, lexicon: Lexicon) -> bool:
+def _shows_unsafe_call(sentence: str, code: list[tuple[int, int]], lexicon: Lexicon) -> bool:
     """A neutral sentence that shows a call unsafe by default in a code span ("`os.popen('ping '
     + host)` with `host` from the query string") points at it, unless it describes the change
     ("Replaces `yaml.load` with `yaml.safe_load`")."""
-    if "`" not in sentence:
-        return False
-    spans = [m.span() for m in _CODE_SPAN.finditer(sentence)]
-    starts = [start for start, _ in spans]
+    starts = [start for start, _ in code]
     held: dict[str, set[int]] = {}
     for group, position, _ in lexicon.unsafe_code.finditer(sentence):
-        index = _span_at(position, spans, starts)
+        index = _span_at(position, code, starts)
         if index is not None:
             held.setdefault(group, set()).add(index)
     data_into_sink = held.get("request_data", set()) & held.get("request_sinks", set())
     if not held.get("dangerous_calls") and not data_into_sink:
         return False
     # The words around the code say whether it is the change ("`new Random()`" is code).
-    return not lexicon.change_words.search(_CODE_SPAN.sub(" ", sentence))
+    return not lexicon.change_words.search(_outside_code(sentence, code))
+
+
+def _outside_code(text: str, code: list[tuple[int, int]]) -> str:
+    """The text with each code span replaced by one space."""
+    pieces, position = [], 0
+    for start, end in code:
+        pieces.append(text[position:start])
+        position = end
+    pieces.append(text[position:])
+    return " ".join(pieces)
 
 
 def sentence_group(sentence: str, lexicon: Lexicon) -> str | None:
@@ -204,7 +228,8 @@ def _specific_question(sentence: str) -> bool:
 def readings(segment: Segment, lexicon: Lexicon) -> list[Reading]:
     """Each sentence of a point, read; the phrase matcher passes over the text once."""
     text = segment.text[:READ_CHARS]
-    spans = sentence_spans(text)
+    code = code_spans(text)
+    spans = _sentence_spans(text, code)
     if not spans:
         return []
     starts = [start for start, _ in spans]
@@ -214,9 +239,16 @@ def readings(segment: Segment, lexicon: Lexicon) -> list[Reading]:
         if index >= 0 and start < spans[index][1]:
             offset = starts[index]
             buckets[index].append((group, start - offset, end - offset))
+    code_in: list[list[tuple[int, int]]] = [[] for _ in spans]
+    for start, end in code:
+        # Sentences never end inside a code span, so each span lies in at most one sentence.
+        index = bisect_right(starts, start) - 1
+        if index >= 0 and end <= spans[index][1]:
+            offset = starts[index]
+            code_in[index].append((start - offset, end - offset))
     return [
-        _reading(text[start:end], bucket, lexicon)
-        for (start, end), bucket in zip(spans, buckets, strict=True)
+        _reading(text[start:end], bucket, spans_in, lexicon)
+        for (start, end), bucket, spans_in in zip(spans, buckets, code_in, strict=True)
     ]
 
 
@@ -286,10 +318,9 @@ def _cue_scores(
         text = reading.text
         consequence = _CONSEQUENCE.search(text)
         turn = consequence.start() if consequence and consequence.start() > 0 else len(text)
-        code = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
         for category, weight, start in reading.cues:
             share = factor / 2 if start >= turn else factor
-            span = next(((a, b) for a, b in code if a <= start < b), None) if code else None
+            span = next(((a, b) for a, b in reading.code if a <= start < b), None)
             if span is not None and not (weight >= 3 and _USES_AN_API.search(text, *span)):
                 share /= 2
             totals[category] = totals.get(category, 0.0) + weight * share
