@@ -45,7 +45,7 @@ READ_CHARS = 6000
 """How much of one point is read for its kind, category and severity (its lead decides)."""
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table", "suggestion"})
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
-_KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem")
+_KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem", "question")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +205,7 @@ def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | Non
     if problem is not None:
         return "problem"
     if _specific_question(sentence):
-        return "problem"
+        return "question"
     return None
 
 
@@ -268,11 +268,16 @@ def decide_kind(
     if counts["suggestion"] and NAMED_ELEMENT.search(segment.text[:READ_CHARS]):
         # A suggestion in a point that names an element of this code is aimed at it.
         counts["problem"] += counts["suggestion"]
+    if not (counts["context_request"] or counts["hedge"]):
+        # A question about this code points at it, unless the point says the reviewer cannot
+        # see enough and asks for context ("Is it behind the auth middleware? Could you share
+        # the router setup?").
+        counts["problem"] += counts["question"]
     if not any(counts.values()) and segment.title:
         group = sentence_group(segment.title, lexicon)
         if group:
             counts[group] += 1
-    if lexicon.nit_tag.match(segment.text[:80]) and counts["positive"] == 0:
+    if lexicon.change_tag.match(segment.text[:80]) and counts["positive"] == 0:
         return Kind.FINDING
     if counts["problem"]:
         return Kind.FINDING

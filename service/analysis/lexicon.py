@@ -30,6 +30,8 @@ NAMED_ELEMENT = re.compile(
 )
 
 
+TAG_LISTS = ("deictic", "nit_tags", "change_tags")
+"""Lists under `kind` that are read as their own patterns, not as phrase groups."""
 _UNSAFE_CODE_GROUPS = ("dangerous_calls", "request_data", "request_sinks")
 VERDICT_LEAD_WINDOW = 80
 """How far before a verdict phrase a cancelling phrase is looked for."""
@@ -58,12 +60,16 @@ class Lexicon:
     finding_list_keys: frozenset[str]
     verdict_fields: frozenset[str]
     no_issue_values: frozenset[str]
+    yes_values: frozenset[str]
     section_label: re.Pattern[str]
     framing_title: re.Pattern[str]
     closing_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
     deictic: re.Pattern[str]
     nit_tag: re.Pattern[str]
+    """A lead tag that marks a small change ("nit:"): a finding of low severity."""
+    change_tag: re.Pattern[str]
+    """A lead tag that marks a requested change of any size ("nit:", "blocking:", "todo:")."""
     verdict_phrases: PhraseSet
     """Global verdict statements, in the groups `no_defects` and `defects_found`."""
     not_a_verdict: re.Pattern[str]
@@ -126,13 +132,23 @@ def _section_pattern(labels: frozenset[str]) -> re.Pattern[str]:
     )
 
 
+def _lead_tag(tags: list[str]) -> re.Pattern[str]:
+    """A review tag that opens a point: "nit:", "**Minor**:", "blocking -", "todo (later):"."""
+    return re.compile(
+        r"\A[ \t]*(?:\*\*|__)?(?:(?:one|small|minor|a|tiny)[ \t]+)?(?:"
+        + "|".join(tags)
+        + r")\b(?:[ \t]*\([\w ,-]{1,40}\))?[ \t]*(?:\*\*)?[:\-]",
+        re.IGNORECASE,
+    )
+
+
 def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
     """Compile the parsed YAML lexicon document."""
     field_labels = _labels(doc["field_labels"])
     kind_groups = {
         name: [str(f) for f in frags]
         for name, frags in doc["kind"].items()
-        if name not in ("deictic", "nit_tags")
+        if name not in TAG_LISTS
     }
     category_groups = {
         f"{category}:{weight}": [str(f) for f in fragments]
@@ -160,17 +176,14 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         finding_list_keys=_labels(doc["finding_list_keys"]),
         verdict_fields=_labels(doc["verdict_fields"]),
         no_issue_values=_labels(doc["no_issue_values"]),
+        yes_values=_labels(doc["yes_values"]),
         section_label=_section_pattern(field_labels | _labels(doc["type_fields"])),
         framing_title=re.compile("|".join(f"(?:{f})" for f in doc["framing_titles"])),
         closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
         framing_paragraph=phrase_pattern(doc["framing_paragraphs"]),
         deictic=phrase_pattern(doc["kind"]["deictic"]),
-        nit_tag=re.compile(
-            r"\A[ \t]*(?:\*\*|__)?(?:(?:one|small|minor|a|tiny)[ \t]+)?(?:"
-            + "|".join(doc["kind"]["nit_tags"])
-            + r")\b[ \t]*(?:\*\*)?[:\-]",
-            re.IGNORECASE,
-        ),
+        nit_tag=_lead_tag(doc["kind"]["nit_tags"]),
+        change_tag=_lead_tag([*doc["kind"]["nit_tags"], *doc["kind"]["change_tags"]]),
         verdict_phrases=PhraseSet(
             {"no_defects": verdict["no_defects"], "defects_found": verdict["defects_found"]}
         ),

@@ -336,6 +336,14 @@ def _is_no_issue(value: str | None) -> bool:
     return value is not None and _fold(value).rstrip(".") in load_lexicon().no_issue_values
 
 
+def _names_an_issue(value: str) -> bool:
+    """Whether a finding-list key's scalar value is an issue: not empty, not "none", and not a
+    bare "yes" that only answers whether there are any."""
+    folded = _fold(value).rstrip(".")
+    lexicon = load_lexicon()
+    return bool(folded) and folded not in lexicon.no_issue_values | lexicon.yes_values
+
+
 def _json_document(text: str) -> Document | None:
     candidate = _json_candidate(text)
     if candidate is None:
@@ -366,7 +374,7 @@ def _json_document(text: str) -> Document | None:
             elif (scalar := _scalar(value)) is not None:
                 start, end = _json_value_span(source, offset, key)
                 prose.append(Prose(start, end, scalar, _label(key)))
-                if _label(key) in lexicon.finding_list_keys and scalar and not _is_no_issue(scalar):
+                if _label(key) in lexicon.finding_list_keys and _names_an_issue(scalar):
                     title, body = _title_and_body(scalar, lexicon.field_labels)
                     field = ((_label(key), scalar),)
                     keyed.append(Segment(start, end, title, body, "json", field))
@@ -422,11 +430,28 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:yaml|yml)[ \t]*\n", re.M | re.I)
 
 
-def _yaml_document(text: str) -> Document | None:
+def _yaml_source(text: str) -> tuple[int, int, bool, bool] | None:
+    """(start, end, closed, fenced) of a YAML answer: its ```yaml fence, or the whole text when
+    it opens with a lower-case `key:` line (`verdict: pass`) and has no fence."""
     fence = _fence_body(text, _YAML_FENCE)
-    if not fence:
+    if fence:
+        return (*fence, True)
+    lead = len(text) - len(text.lstrip())
+    if "```" in text or not _BARE_YAML_KEY.match(text, lead):
         return None
-    begin, end, closed = fence
+    return lead, len(text.rstrip()), True, False
+
+
+# A bare YAML answer's first key: lower-case, no spaces ("security_issues:"); a prose label
+# ("Summary:", "Security type:") is a section, not YAML.
+_BARE_YAML_KEY = re.compile(r"[a-z][a-z0-9_]{0,40}:(?:[ \t]|$)", re.M)
+
+
+def _yaml_document(text: str) -> Document | None:
+    found = _yaml_source(text)
+    if found is None:
+        return None
+    begin, end, closed, fenced = found
     source = text[begin:end]
     if not _is_the_answer(text, source) or len(source) > MAX_YAML_CHARS:
         return None
@@ -436,12 +461,20 @@ def _yaml_document(text: str) -> Document | None:
         return None
     if not isinstance(data, dict) or not _speaks_review(k for k, _, _ in _walk_yaml(data)):
         return None
+    if not fenced and not any(isinstance(value, list | dict) for value in data.values()):
+        # Flat `key: value` lines are a sectioned review (read by _section_document); an answer
+        # in YAML nests or lists something.
+        return None
     lexicon = load_lexicon()
     segments: list[Segment] = []
     prose: list[Prose] = []
     for key, value, depth in _walk_yaml(data):
         label = _label(key)
         if isinstance(value, list) and label in lexicon.finding_list_keys:
+            if not value:
+                start, stop = _yaml_key_span(text, begin, end, key, depth)
+                prose.append(Prose(start, stop, "[]", label))
+                continue
             entries = [entry for entry in value if isinstance(entry, dict)][:MAX_RECORDS]
             if entries and len(entries) == len(value):
                 start, stop = _yaml_key_span(text, begin, end, key, depth)
@@ -451,13 +484,23 @@ def _yaml_document(text: str) -> Document | None:
                     if seg:
                         segments.append(seg)
                 continue
+            points = [str(entry).strip() for entry in value if isinstance(entry, str)]
+            if points and len(points) == len(value):
+                # A list of sentences, one point each ("issues:\n- `x` is never closed").
+                start, stop = _yaml_key_span(text, begin, end, key, depth)
+                items = _yaml_item_spans(text, start, stop, len(points[:MAX_RECORDS]))
+                for point, (item_start, item_stop) in zip(points, items, strict=False):
+                    if _names_an_issue(point):
+                        title, body = _title_and_body(point, lexicon.field_labels)
+                        segments.append(Segment(item_start, item_stop, title, body, "yaml"))
+                continue
         scalar = _scalar(value)
         if scalar is None:
             continue
         start, stop = _yaml_key_span(text, begin, end, key, depth)
         if label in lexicon.verdict_fields:
             prose.append(Prose(start, stop, scalar, label))
-        if label in lexicon.finding_list_keys and not _is_no_issue(scalar):
+        if label in lexicon.finding_list_keys and _names_an_issue(scalar):
             title, body = _title_and_body(scalar, lexicon.field_labels)
             segments.append(Segment(start, stop, title, body, "yaml", ((label, scalar),)))
     return Document(tuple(segments), tuple(prose), True, not closed, structured=True)
@@ -820,11 +863,21 @@ class _Reader:
         if _fold(title).rstrip(":") not in self.lexicon.security_section_titles:
             return None
         lead = _LEAD_SENTENCE.match(body)
-        if lead is None or not _is_no_issue(lead.group("value")):
+        if lead is None or not (
+            _is_no_issue(lead.group("value")) or self._states_no_defects(lead.group())
+        ):
             return None
         if self._raises_anything(body[lead.end() :]):
             return None
         return Prose(start, end, lead.group("value"), "security concerns")
+
+    def _states_no_defects(self, sentence: str) -> bool:
+        """Whether one sentence states that no security defect was found ("No security issues
+        found.", "Nothing to flag security-wise.")."""
+        if not self.lexicon.may_state_verdict(sentence):
+            return False
+        hit = self.lexicon.verdict_phrases.first(sentence).get("no_defects")
+        return hit is not None and not self.lexicon.cancels_verdict(sentence, hit)
 
     def _too_slight(self, body: str) -> bool:
         """A paragraph of a word or three ("LGTM", "N/A") makes no point unless it names code
@@ -842,7 +895,7 @@ class _Reader:
         nit ("Nit: the variable `tmp2` could use a better name")."""
         if not text.strip():
             return False
-        if self.lexicon.nit_tag.match(text.lstrip()):
+        if self.lexicon.change_tag.match(text.lstrip()):
             return True
         raised = self.lexicon.reading.first(text)
         return bool(raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"})
@@ -854,10 +907,7 @@ class _Reader:
         if len(body) > 600 or not self.lexicon.may_state_verdict(body):
             return None
         cut = _SENTENCE_END.search(body)
-        verdict = (
-            self.lexicon.verdict_phrases.first(body[: cut.end()]).get("no_defects") if cut else None
-        )
-        if cut is None or verdict is None or self.lexicon.cancels_verdict(body, verdict):
+        if cut is None or not self._states_no_defects(body[: cut.end()]):
             return None
         rest = body[cut.end() :].strip()
         if not rest or not self._raises_anything(rest):

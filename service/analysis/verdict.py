@@ -49,14 +49,14 @@ class VerdictResult:
 def _field_statement(prose: Prose, lexicon: Lexicon) -> Statement | None:
     """A verdict field of a structured answer ("Security type: No Issue")."""
     label = prose.label or ""
+    if label in lexicon.finding_list_keys and prose.text == "[]":
+        return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, label)
     value = fold_value(prose.text)
     if label in lexicon.type_fields or label in ("security concerns", "security issues"):
         if value in lexicon.no_issue_values or value.startswith(("no ", "no,", "none")):
             return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, prose.text)
         if value:
             return Statement(Verdict.DEFECTS_FOUND, prose.start, prose.end, prose.text)
-    if label in lexicon.finding_list_keys and prose.text == "[]":
-        return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, label)
     return None
 
 

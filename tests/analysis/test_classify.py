@@ -26,8 +26,12 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Because `name` is never normalised, `../` walks out of the directory.", "problem"),
         ("Consider using `Intl.NumberFormat` instead of manual concatenation.", "problem"),
         ("Consider adding rate limiting to authentication endpoints.", "suggestion"),
-        ("What is the `treeStore`?", "problem"),
+        # A question about this code points at it, unless the point asks for context (below).
+        ("What is the `treeStore`?", "question"),
+        ("If `name` can ever come from the request, it must be escaped.", "hedge"),
         ("Could you share the view function that calls this helper?", "context_request"),
+        ("Can you link it?", "context_request"),
+        ("Is there some context I'm missing?", "context_request"),
         ("Without seeing the callers, it is impossible to say whether it is exploitable.", "hedge"),
         ("The new test builds its host state with fakes.", None),
         (
@@ -181,6 +185,14 @@ def test_sentences_split_on_sentence_ends_and_lines() -> None:
             Kind.OBSERVATION,
         ),
         ("nit: trailing whitespace", None, Kind.FINDING),
+        ("blocking: the `retry` loop in `fetch` with the old client.", None, Kind.FINDING),
+        ("What is the `treeStore` for?", None, Kind.FINDING),
+        (
+            "I can't assess this without seeing how it's mounted. Is it behind the auth "
+            "middleware? Could you share the router setup?",
+            None,
+            Kind.OBSERVATION,
+        ),
         (
             "I'm unable to determine whether this is vulnerable. Could you share the caller?",
             None,
@@ -220,6 +232,15 @@ def test_cue_phrases_vote_for_the_category() -> None:
         ("`yaml.load` on the config file can instantiate arbitrary objects.", "deserialization"),
         ("The constant `MAX_RETRIES` is defined but never used.", "unused-code"),
         ("`parse_range()` and `_parse_dates()` implement the same logic.", "duplication"),
+        ("`EMAIL_RE` nests quantifiers, a ReDoS on long input.", "input-validation"),
+        ("`origin: true` in the `cors()` call reflects any site.", "configuration"),
+        ("`response.sendRedirect(returnTo)` uses the parameter unchecked.", "request-forgery"),
+        ("`range(1, len(items))` skips the first line item.", "correctness"),
+        ('The `deploy` policy has `Action = "*"` and `Resource = "*"`.', "authorization"),
+        ("The listener is plain `HTTP` on port 80.", "cryptography"),
+        ("`run:` expands `${{ github.event.pull_request.title }}` in the script.", "injection"),
+        ("The refresh token is written to `UserDefaults.standard`.", "information-exposure"),
+        ("Exception details returned to the client include the DSN.", "information-exposure"),
     ]
     for text, category in cases:
         assert classify(_point(text), text).category.id == category, text
@@ -267,10 +288,38 @@ def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
         "`quantity` is parsed with `int()` but never checked for being positive.",
         "`Marshal.load(blob)` deserialises a client-controlled cookie.",
         "`for i in range(len(items) - 1)` skips the last item.",
+        "The loop reads one byte past the slice on every call.",
+        "`user.getProfile().getEmail()` NPEs for SSO users.",
+        "The profile is null there for SSO users.",
+        "It passes the uploaded file name through the shell.",
+        "`legacyExport()` has no callers left after this change.",
+        "The exception message ends up in the client-facing response.",
+        "The reporting user only needs SELECT on `analytics`.",
+        "The session cookie is set without `secure: true`.",
+        "Nothing checks the length coming off the wire.",
+        "Nothing exercises `evict()` with concurrent readers.",
+        "`Invoice.find(params[:id])` isn't scoped to `current_user`.",
+        "It calls the handler unconditionally, so any certificate is accepted.",
+        "This block echoes back any Origin and allows credentials.",
+        "A negative value blows up with an unhandled exception.",
+        "`Import` has no size limit, so the whole upload is read into memory.",
+        "Needs a test for the empty-cart case in `CartTotalsTest`.",
+        "`legacyFormat()` isn't called anywhere anymore.",
     ],
 )
 def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:
     assert sentence_group(sentence, load_lexicon()) == "problem"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Adds CSRF protection to the profile form.",
+        "The XSS filter from the template engine stays on.",
+    ],
+)
+def test_a_defect_class_naming_a_safeguard_is_no_claim(sentence: str) -> None:
+    assert sentence_group(sentence, load_lexicon()) != "problem"
 
 
 def test_a_point_with_no_cue_falls_back_by_family() -> None:
@@ -288,6 +337,8 @@ def test_severity_stated_wins_then_category_default_then_info() -> None:
     assert classify(_point(advice), advice).severity is Severity.INFO
     nit = "nit: rename `tmp` to `pending`"
     assert classify(_point(nit), nit).severity is Severity.LOW
+    blocking = "blocking: `DEBUG = True` ships to production."
+    assert classify(_point(blocking), blocking).severity is Severity.MEDIUM
 
 
 def test_a_security_finding_without_a_cwe_carries_its_category_representative() -> None:

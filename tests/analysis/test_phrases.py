@@ -10,7 +10,7 @@ from support.corpus import DATA_DIR
 from support.lexicon import fragments as all_fragments
 from support.lexicon import lexicon_document
 
-from service.analysis.lexicon import load_lexicon
+from service.analysis.lexicon import TAG_LISTS, load_lexicon
 from service.analysis.phrases import (
     PhraseSet,
     leading_words,
@@ -239,7 +239,7 @@ def _lexicon_phrase_sets() -> list[tuple[PhraseSet, dict[str, list[str]]]]:
     groups = {
         name: [str(f) for f in frags]
         for name, frags in doc["kind"].items()
-        if name not in ("deictic", "nit_tags")
+        if name not in TAG_LISTS
     }
     for category, by_weight in doc["categories"].items():
         for weight, frags in by_weight.items():

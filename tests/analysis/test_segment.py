@@ -343,6 +343,83 @@ def test_a_yaml_block_with_review_keys_is_the_answer() -> None:
     assert [s.title for s in document.segments] == ["Debug mode on"]
 
 
+def test_a_yaml_list_of_sentences_yields_one_point_per_sentence() -> None:
+    body = (
+        "```yaml\n"
+        "issues:\n"
+        "  - The `conn` handle is never closed in `fetch`.\n"
+        "  - User `name` goes into the SQL string unescaped.\n"
+        "```"
+    )
+    document = _segment(body)
+    assert [s.text for s in document.segments] == [
+        "The `conn` handle is never closed in `fetch`.",
+        "User `name` goes into the SQL string unescaped.",
+    ]
+    assert [body[s.start : s.end] for s in document.segments] == [
+        "- The `conn` handle is never closed in `fetch`.",
+        "- User `name` goes into the SQL string unescaped.",
+    ]
+
+
+def test_a_yaml_answer_without_a_fence_is_read_as_yaml() -> None:
+    body = (
+        "verdict: needs changes\n"
+        "issues:\n"
+        "  - title: Debug mode on\n"
+        "    detail: settings.DEBUG is True in production\n"
+    )
+    document = _segment(body)
+    assert document.structured
+    assert _titles(document) == ["Debug mode on"]
+    assert body[document.segments[0].start :].startswith("- title: Debug mode on")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Flat lines: a sectioned review, not a YAML answer.
+        "security type: Concurrency\ndescription: `count` is updated without a lock.\n",
+        # Capitalised labels are prose, even when they parse as YAML.
+        "Issues:\n- `conn` is never closed.\n- `name` is not escaped.\n",
+    ],
+)
+def test_key_value_prose_is_not_read_as_a_bare_yaml_answer(body: str) -> None:
+    assert all(s.origin != "yaml" for s in _segment(body).segments)
+
+
+def test_an_empty_or_yes_finding_list_value_is_no_point() -> None:
+    assert _segment("```yaml\nsecurity_issues: []\nsummary: fine\n```").segments == ()
+    document = _segment('{"security_concerns": "Yes", "summary": "see below"}')
+    assert document.segments == ()
+    assert ("security concerns", "Yes") in [(p.label, p.text) for p in document.prose]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "**SecureBot** found 1 potential issue in this pull request.",
+        ":lock: **Dependency check**: 1 vulnerable package",
+    ],
+)
+def test_a_bot_count_line_is_prose(line: str) -> None:
+    body = f"{line}\n\n`package.json` pins `lodash` to `4.17.15`, which is affected by a CVE."
+    document = _segment(body)
+    assert [s.text[:14] for s in document.segments] == ["`package.json`"]
+
+
+def test_a_security_section_that_only_states_the_verdict_is_prose() -> None:
+    body = (
+        "## Security\n"
+        "No security issues found. `getInvoices` binds its parameters.\n\n"
+        "## Code quality\n"
+        "- `fetchAll()` should be renamed.\n"
+    )
+    document = _segment(body)
+    assert [s.text for s in document.segments] == ["`fetchAll()` should be renamed."]
+    assert any(p.label == "security concerns" for p in document.prose)
+
+
 @pytest.mark.parametrize(
     "body",
     [

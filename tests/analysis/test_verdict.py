@@ -51,6 +51,14 @@ from service.analysis.model import Flag, Verdict
         ("Security issues were detected in the code.", Verdict.DEFECTS_FOUND),
         ("It is safe to assume the caller validates `id`.", None),
         ("It is hard to say whether this is secure without seeing the callers.", None),
+        ("Looks secure to me, LGTM.", Verdict.NO_DEFECTS),
+        ("Looks safe to remove once the flag is gone.", None),
+        ("Went through the Dockerfile: nothing to flag security-wise.", Verdict.NO_DEFECTS),
+        ("Security-wise, nothing to report.", Verdict.NO_DEFECTS),
+        ("```yaml\nverdict: pass\nsecurity_issues: []\n```", Verdict.NO_DEFECTS),
+        ("verdict: pass\nsecurity_issues: []\nnotes: Nothing to change.\n", Verdict.NO_DEFECTS),
+        ('{"security_issues": []}', Verdict.NO_DEFECTS),
+        ('{"security_concerns": "Yes", "summary": "see the findings"}', Verdict.DEFECTS_FOUND),
     ],
 )
 def test_stated_verdicts(body: str, stated: Verdict | None) -> None:
