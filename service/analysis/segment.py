@@ -101,7 +101,10 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(r"(?:\d{1,3}[.):]|[IVX]{1,5}\.|[A-Za-z]\))[ \t]+")
-_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z")
+# A bot may put an emoji or a symbol in front: "⚠️ **Script injection in workflow**".
+_BOLD_LINE = re.compile(
+    r"[ \t]*(?:[^\w\s*_]{1,4}[ \t]*)?(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z"
+)
 _WS = re.compile(r"\s+")
 _BOLD_LABEL = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n*_:]{1,60}?)[ \t]*:?[ \t]*\1[ \t]*:?")
 _SEVERITY_TAG = re.compile(
@@ -852,7 +855,13 @@ class _Reader:
         if verdict is not None:
             self.prose.append(verdict)
             return
-        self.segments.append(Segment(start, end, title or None, body, "heading"))
+        # A suggested-change block under the heading is the change the point asks for.
+        changes = tuple(
+            ("suggestion", self.lines.raw(b.begin + 1, max(b.begin + 1, b.end - 1)))
+            for b in content
+            if b.kind == "fence" and b.info == "suggestion"
+        )
+        self.segments.append(Segment(start, end, title or None, body, "heading", changes))
 
     def _security_verdict_section(
         self, title: str, body: str, start: int, end: int
@@ -863,13 +872,15 @@ class _Reader:
         if _fold(title).rstrip(":") not in self.lexicon.security_section_titles:
             return None
         lead = _LEAD_SENTENCE.match(body)
-        if lead is None or not (
-            _is_no_issue(lead.group("value")) or self._states_no_defects(lead.group())
-        ):
+        if lead is None or self._raises_anything(body[lead.end() :]):
             return None
-        if self._raises_anything(body[lead.end() :]):
-            return None
-        return Prose(start, end, lead.group("value"), "security concerns")
+        if _is_no_issue(lead.group("value")):
+            return Prose(start, end, lead.group("value"), "security concerns")
+        if self._states_no_defects(lead.group()):
+            # Plain prose: the verdict reader finds the statement ("No security issues found.")
+            # and points its evidence at that sentence.
+            return Prose(start, end, body)
+        return None
 
     def _states_no_defects(self, sentence: str) -> bool:
         """Whether one sentence states that no security defect was found ("No security issues
@@ -901,21 +912,35 @@ class _Reader:
         return bool(raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"})
 
     def _verdict_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
-        """A paragraph that opens with the verdict and then raises a point ("Security-wise this
-        looks fine. One bug though: `total` is never reset"): the verdict sentence as prose and
-        the rest as the point. None unless the first sentence holds an uncancelled verdict."""
+        """A paragraph that states the verdict and then raises a point ("Security-wise this
+        looks fine. One bug though: `total` is never reset"): the sentences up to the verdict as
+        prose and the rest as the point. None unless a sentence holds an uncancelled verdict and
+        nothing before it raises anything."""
         if len(body) > 600 or not self.lexicon.may_state_verdict(body):
             return None
-        cut = _SENTENCE_END.search(body)
-        if cut is None or not self._states_no_defects(body[: cut.end()]):
+        ends = list(_SENTENCE_END.finditer(body))
+        verdict_at = next(
+            (
+                index
+                for index, cut in enumerate(ends)
+                if self._states_no_defects(body[ends[index - 1].end() if index else 0 : cut.end()])
+            ),
+            None,
+        )
+        if verdict_at is None:
             return None
+        cut = ends[verdict_at]
+        before = body[: ends[verdict_at - 1].end()] if verdict_at else ""
         rest = body[cut.end() :].strip()
-        if not rest or not self._raises_anything(rest):
+        if not rest or self._raises_anything(before) or not self._raises_anything(rest):
             return None
         raw = self.text[start:end]
-        raw_cut = _SENTENCE_END.search(raw)
+        raw_ends = list(_SENTENCE_END.finditer(raw))
         # The split must fall where the cleaned text splits, or the spans would be wrong.
-        if raw_cut is None or _clean_block(raw[: raw_cut.end()]) != body[: cut.end()]:
+        if len(raw_ends) <= verdict_at:
+            return None
+        raw_cut = raw_ends[verdict_at]
+        if _clean_block(raw[: raw_cut.end()]) != body[: cut.end()]:
             return None
         rest_start = start + raw_cut.end()
         rest_start += len(self.text[rest_start:end]) - len(self.text[rest_start:end].lstrip())
@@ -928,7 +953,7 @@ class _Reader:
         One that calls a named element of this code vulnerable ("This regex `^(a+)+$` is
         vulnerable to catastrophic backtracking") is a finding, not only a verdict.
         """
-        if len(body) > 600 or _words(body) > 30 or not self.lexicon.may_state_verdict(body):
+        if len(body) > 600 or not self.lexicon.may_state_verdict(body):
             return False
         found = self.lexicon.verdict_phrases.first(body)
         no_defects = found.get("no_defects")
@@ -941,7 +966,7 @@ class _Reader:
             return not (
                 self.lexicon.cancels_verdict(body, no_defects) or self._raises_anything(rest)
             )
-        return "defects_found" in found and not NAMED_ELEMENT.search(body)
+        return "defects_found" in found and _words(body) <= 30 and not NAMED_ELEMENT.search(body)
 
     def suggestion(self, block: _Block, follows_point: bool) -> None:
         """A suggested-change block (a review bot's ```suggestion): a concrete change request.

@@ -32,6 +32,14 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Could you share the view function that calls this helper?", "context_request"),
         ("Can you link it?", "context_request"),
         ("Is there some context I'm missing?", "context_request"),
+        ("Want to understand the threat model first.", "context_request"),
+        ("Can't tell from this diff alone.", "context_request"),
+        ("If `next_url` can ever be populated from a query parameter, check it.", "hedge"),
+        ("Whether this is safe depends on the server validating `id`.", "hedge"),
+        ("The `DELETE` route depends on `get_current_admin`.", None),
+        ("In general, anything from the client should be validated server-side.", "advice"),
+        ("Check: Runs as non-root", None),
+        ("Result: ✅ `USER app`", "positive"),
         ("Without seeing the callers, it is impossible to say whether it is exploitable.", "hedge"),
         ("The new test builds its host state with fakes.", None),
         (
@@ -241,6 +249,19 @@ def test_cue_phrases_vote_for_the_category() -> None:
         ("`run:` expands `${{ github.event.pull_request.title }}` in the script.", "injection"),
         ("The refresh token is written to `UserDefaults.standard`.", "information-exposure"),
         ("Exception details returned to the client include the DSN.", "information-exposure"),
+        ("`orderByRaw($request->input('sort'))` takes the sort column as-is.", "injection"),
+        ("`TrustServerCertificate=True` in the production settings.", "cryptography"),
+        ("The whole bearer token lands in the application logs.", "information-exposure"),
+        (
+            "Only the package install needs root; `become: yes` is set for the play.",
+            "authorization",
+        ),
+        ("`res2` and `tmpList` don't say what they hold.", "naming"),
+        (
+            "`order.customer.name` in the loop fires a separate query for every order.",
+            "performance",
+        ),
+        ('`getStringExtra("id")!!` crashes if the extra is missing.', "type-handling"),
     ]
     for text, category in cases:
         assert classify(_point(text), text).category.id == category, text
@@ -305,6 +326,18 @@ def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
         "`Import` has no size limit, so the whole upload is read into memory.",
         "Needs a test for the empty-cart case in `CartTotalsTest`.",
         "`legacyFormat()` isn't called anywhere anymore.",
+        "It puts the query-string value directly into the statement text.",
+        "Whatever a caller sends as `customer` becomes part of the SQL.",
+        "Browsers will also send the cookie over plain HTTP.",
+        "It writes the refresh token to an unencrypted plist.",
+        "The handler hands internal file paths and library versions to the client.",
+        "`/static../config` resolves outside the dir.",
+        "The activity crashes if the extra is missing.",
+        "When `iptables-restore` fails, the play still reports success.",
+        "It passes the string to `$wpdb->get_results()` without `$wpdb->prepare()`.",
+        "`resources.limits` is absent, so a runaway job can starve other pods.",
+        "The `docker.sock` mount is effectively root on the node.",
+        "`readHeader()` returns `bool` but the caller in `onData()` ignores it.",
     ],
 )
 def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:

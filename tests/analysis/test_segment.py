@@ -400,12 +400,43 @@ def test_an_empty_or_yes_finding_list_value_is_no_point() -> None:
     [
         "**SecureBot** found 1 potential issue in this pull request.",
         ":lock: **Dependency check**: 1 vulnerable package",
+        "**Bot review** · 1 finding",
     ],
 )
 def test_a_bot_count_line_is_prose(line: str) -> None:
     body = f"{line}\n\n`package.json` pins `lodash` to `4.17.15`, which is affected by a CVE."
     document = _segment(body)
     assert [s.text[:14] for s in document.segments] == ["`package.json`"]
+
+
+def test_a_bold_line_after_an_emoji_titles_the_point_and_keeps_its_suggestion() -> None:
+    body = (
+        "⚠️ **Script injection in workflow**\n\n"
+        "The `run:` step expands `${{ github.event.issue.title }}` before the shell runs.\n\n"
+        '```suggestion\nrun: echo "$TITLE"\n```\n'
+    )
+    document = _segment(body)
+    assert _titles(document) == ["Script injection in workflow"]
+    assert document.segments[0].field("suggestion") == 'run: echo "$TITLE"'
+
+
+def test_a_verdict_later_in_a_paragraph_still_splits_off_the_point_after_it() -> None:
+    body = (
+        "Went through the new `InvoiceController`; all queries use bindings. I'm happy with it "
+        "from a security standpoint. nit: `$d` would read better as `$dto`."
+    )
+    document = _segment(body)
+    assert [s.text for s in document.segments] == ["nit: `$d` would read better as `$dto`."]
+    assert body[document.segments[0].start :] == "nit: `$d` would read better as `$dto`."
+
+
+def test_a_long_verdict_paragraph_that_raises_nothing_is_prose() -> None:
+    body = (
+        "Went through the OAuth callback changes with my security hat on, nothing to flag. The "
+        "`state` value is compared against the session and the post-login redirect comes from "
+        "the config file, not from the request."
+    )
+    assert _segment(body).segments == ()
 
 
 def test_a_security_section_that_only_states_the_verdict_is_prose() -> None:
@@ -417,7 +448,7 @@ def test_a_security_section_that_only_states_the_verdict_is_prose() -> None:
     )
     document = _segment(body)
     assert [s.text for s in document.segments] == ["`fetchAll()` should be renamed."]
-    assert any(p.label == "security concerns" for p in document.prose)
+    assert any(p.text.startswith("No security issues found.") for p in document.prose)
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,13 @@ from service.analysis.model import Flag, Verdict
         ("verdict: pass\nsecurity_issues: []\nnotes: Nothing to change.\n", Verdict.NO_DEFECTS),
         ('{"security_issues": []}', Verdict.NO_DEFECTS),
         ('{"security_concerns": "Yes", "summary": "see the findings"}', Verdict.DEFECTS_FOUND),
+        ("Automated security scan: 0 vulnerabilities detected.", Verdict.NO_DEFECTS),
+        ("Automated security scan: 2 vulnerabilities detected.", Verdict.DEFECTS_FOUND),
+        ("lgtm from a sec perspective, the bucket stays private", Verdict.NO_DEFECTS),
+        ("Went through it with my security hat on, nothing to flag.", Verdict.NO_DEFECTS),
+        ("I'm happy with it from a security standpoint.", Verdict.NO_DEFECTS),
+        ("Didn't find anything risky in the Keychain wrapper.", Verdict.NO_DEFECTS),
+        ("No security concerns from me.", Verdict.NO_DEFECTS),
     ],
 )
 def test_stated_verdicts(body: str, stated: Verdict | None) -> None:
