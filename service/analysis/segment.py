@@ -898,8 +898,15 @@ class _Reader:
         # A bare capitalised word ("CodeRabbit" under a bot's avatar) is a signature, not code.
         return not (_CODE_TOKEN.search(body) or "suggestion" in self.lexicon.reading.first(body))
 
-    def _framing(self, body: str) -> bool:
-        return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body)
+    def _framing(self, body: str, verdicts: dict[str, int]) -> bool:
+        return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body, verdicts)
+
+    def _verdicts_in(self, body: str) -> dict[str, int]:
+        """Where a paragraph of up to 600 characters first states each verdict; found once and
+        read by both the split and the verdict-only check."""
+        if len(body) > 600 or not self.lexicon.may_state_verdict(body):
+            return {}
+        return self.lexicon.verdict_phrases.first(body)
 
     def _raises_anything(self, text: str) -> bool:
         """Whether text claims a problem, gives advice or a suggestion, hedges or asks, or is a
@@ -911,26 +918,24 @@ class _Reader:
         raised = self.lexicon.reading.first(text)
         return bool(raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"})
 
-    def _verdict_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
+    def _verdict_then_point(
+        self, start: int, end: int, body: str, verdicts: dict[str, int]
+    ) -> tuple[Prose, Segment] | None:
         """A paragraph that states the verdict and then raises a point ("Security-wise this
         looks fine. One bug though: `total` is never reset"): the sentences up to the verdict as
-        prose and the rest as the point. None unless a sentence holds an uncancelled verdict and
-        nothing before it raises anything."""
-        if len(body) > 600 or not self.lexicon.may_state_verdict(body):
+        prose and the rest as the point. None unless its first no-defects statement stands
+        (nothing takes it back) and nothing before it raises anything."""
+        hit = verdicts.get("no_defects")
+        if hit is None:
             return None
         ends = list(_SENTENCE_END.finditer(body))
-        verdict_at = next(
-            (
-                index
-                for index, cut in enumerate(ends)
-                if self._states_no_defects(body[ends[index - 1].end() if index else 0 : cut.end()])
-            ),
-            None,
-        )
+        verdict_at = next((index for index, cut in enumerate(ends) if cut.end() > hit), None)
         if verdict_at is None:
             return None
         cut = ends[verdict_at]
         before = body[: ends[verdict_at - 1].end()] if verdict_at else ""
+        if self.lexicon.cancels_verdict(body[len(before) :], hit - len(before)):
+            return None
         rest = body[cut.end() :].strip()
         if not rest or self._raises_anything(before) or not self._raises_anything(rest):
             return None
@@ -947,15 +952,12 @@ class _Reader:
         prose = Prose(start, start + raw_cut.end(), body[: cut.end()])
         return prose, Segment(rest_start, end, None, rest, "paragraph")
 
-    def _verdict_only(self, body: str) -> bool:
+    def _verdict_only(self, body: str, found: dict[str, int]) -> bool:
         """A short paragraph that states the verdict ("LGTM from a security standpoint, ...").
 
         One that calls a named element of this code vulnerable ("This regex `^(a+)+$` is
         vulnerable to catastrophic backtracking") is a finding, not only a verdict.
         """
-        if len(body) > 600 or not self.lexicon.may_state_verdict(body):
-            return False
-        found = self.lexicon.verdict_phrases.first(body)
         no_defects = found.get("no_defects")
         if no_defects is not None:
             # "whether this is safe depends on ..." is a question, not a verdict; "Security-wise
@@ -1006,13 +1008,14 @@ class _Reader:
                 continue
             start, end = self.lines.span(block.begin, block.end)
             body = _clean_block(self.text[start:end])
-            split = self._verdict_then_point(start, end, body)
+            verdicts = self._verdicts_in(body)
+            split = self._verdict_then_point(start, end, body, verdicts)
             if split is not None:
                 self.prose.append(split[0])
                 self.segments.append(split[1])
                 follows_point = True
                 continue
-            if self._too_slight(body) or self._framing(body):
+            if self._too_slight(body) or self._framing(body, verdicts):
                 self.prose.append(Prose(start, end, body))
                 framed.append(self.prose[-1])
                 continue
