@@ -59,6 +59,8 @@ class Lexicon:
     record_fields: frozenset[str]
     finding_list_keys: frozenset[str]
     verdict_fields: frozenset[str]
+    yes_no_fields: frozenset[str]
+    """Verdict fields answered yes or no ("security_concerns": "No")."""
     no_issue_values: frozenset[str]
     yes_values: frozenset[str]
     section_label: re.Pattern[str]
@@ -174,7 +176,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         security_section_titles=_labels(doc["security_section_titles"]),
         record_fields=_labels(doc["record_fields"]),
         finding_list_keys=_labels(doc["finding_list_keys"]),
-        verdict_fields=_labels(doc["verdict_fields"]),
+        verdict_fields=_labels(doc["verdict_fields"]) | _labels(doc["yes_no_fields"]),
+        yes_no_fields=_labels(doc["yes_no_fields"]),
         no_issue_values=_labels(doc["no_issue_values"]),
         yes_values=_labels(doc["yes_values"]),
         section_label=_section_pattern(field_labels | _labels(doc["type_fields"])),

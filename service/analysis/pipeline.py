@@ -80,7 +80,8 @@ def analyze(body: str, review_id: str | None = None) -> Analysis:
     document = segment(normalized.text)
     segments = document.segments[:MAX_ISSUES]
     issues = tuple(_issue(n, seg, normalized) for n, seg in enumerate(segments, start=1))
-    statement = stated_verdict(find_statements(normalized.text, document))
+    observations = [s for s, i in zip(segments, issues, strict=True) if i.kind is Kind.OBSERVATION]
+    statement = stated_verdict(find_statements(normalized.text, document, observations))
     result = decide(
         normalized.text,
         document,

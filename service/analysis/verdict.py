@@ -17,7 +17,7 @@ from itertools import islice
 
 from service.analysis.lexicon import Lexicon, fold_value, load_lexicon
 from service.analysis.model import Flag, Issue, Kind, Verdict
-from service.analysis.segment import Document, Prose
+from service.analysis.segment import Document, Prose, Segment
 
 _SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+|\n|\Z)")
 _WORD = re.compile(r"[A-Za-z']+")
@@ -52,7 +52,7 @@ def _field_statement(prose: Prose, lexicon: Lexicon) -> Statement | None:
     if label in lexicon.finding_list_keys and prose.text == "[]":
         return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, label)
     value = fold_value(prose.text)
-    if label in lexicon.type_fields or label in ("security concerns", "security issues"):
+    if label in lexicon.type_fields or label in lexicon.yes_no_fields:
         if value in lexicon.no_issue_values or value.startswith(("no ", "no,", "none")):
             return Statement(Verdict.NO_DEFECTS, prose.start, prose.end, prose.text)
         if value:
@@ -80,10 +80,16 @@ def sentence_statements(text: str, start: int, end: int, lexicon: Lexicon) -> li
     return found
 
 
-def find_statements(text: str, document: Document) -> list[Statement]:
-    """Every verdict statement of the review, in text order."""
+def find_statements(
+    text: str, document: Document, observations: Sequence[Segment] = ()
+) -> list[Statement]:
+    """Every verdict statement of the review, in text order: in its prose, and in the points
+    that only observe (a paragraph that explains why the change is fine and ends "I don't see
+    any security problems" is read as a point when its explanation says "rather than")."""
     lexicon = load_lexicon()
     statements: list[Statement] = []
+    for observed in observations:
+        statements.extend(sentence_statements(text, observed.start, observed.end, lexicon))
     for prose in document.prose:
         if prose.label is not None:
             statement = _field_statement(prose, lexicon)

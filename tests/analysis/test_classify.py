@@ -34,6 +34,8 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Is there some context I'm missing?", "context_request"),
         ("Want to understand the threat model first.", "context_request"),
         ("Can't tell from this diff alone.", "context_request"),
+        ("Can't really judge whether it needs auth until I know that.", "context_request"),
+        ("General remark: always check the HAL return codes.", "advice"),
         ("If `next_url` can ever be populated from a query parameter, check it.", "hedge"),
         ("Whether this is safe depends on the server validating `id`.", "hedge"),
         ("The `DELETE` route depends on `get_current_admin`.", None),
@@ -262,6 +264,12 @@ def test_cue_phrases_vote_for_the_category() -> None:
             "performance",
         ),
         ('`getStringExtra("id")!!` crashes if the extra is missing.', "type-handling"),
+        ("`onlyOwner` authorises by `tx.origin`.", "authorization"),
+        ("`grpc.WithInsecure()` is used for the ledger channel.", "cryptography"),
+        ("Two debits that arrive together both read the old balance.", "concurrency"),
+        ("After login we send the user to whatever `?next=` says.", "request-forgery"),
+        ("`Storable::thaw($blob)` runs on the request body.", "deserialization"),
+        ("The pin goes back to 14.1.0; the advisory was fixed in 14.1.1.", "dependency"),
     ]
     for text, category in cases:
         assert classify(_point(text), text).category.id == category, text
@@ -338,6 +346,16 @@ def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
         "`resources.limits` is absent, so a runaway job can starve other pods.",
         "The `docker.sock` mount is effectively root on the node.",
         "`readHeader()` returns `bool` but the caller in `onData()` ignores it.",
+        "`onlyOwner` checks `tx.origin`, not `msg.sender`.",
+        "The channel carries account numbers, currently unencrypted.",
+        "The transcript contains the service account password in clear text.",
+        "The logs folder is readable by the local Users group.",
+        "There is no transaction around it.",
+        "`get_raw_body()` returns nil when the body exceeds the buffer.",
+        "Anyone with read on the replica sees full PANs.",
+        "Both withdrawals see the old balance and both go through.",
+        "The cookie is client-controlled.",
+        "The postgres healthcheck interval of 1s is overkill.",
     ],
 )
 def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:

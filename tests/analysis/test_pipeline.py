@@ -95,3 +95,36 @@ def test_a_security_section_that_only_finds_nothing_is_the_verdict(
     result = analyze(body)
     assert result.stated_verdict is stated
     assert len(result.issues) == issues
+
+
+def test_a_verdict_inside_a_point_that_only_observes_is_still_stated() -> None:
+    body = (
+        "Went through `authInterceptor`. The token is validated before the handler runs and the "
+        "tenant ID is taken from the verified claims rather than the request body. I don't see "
+        "any security problems.\n\n"
+        "One thing: `TestAuthInterceptor` only exercises a valid token; please add cases for an "
+        "expired one."
+    )
+    result = analyze(body)
+    assert [i.kind.value for i in result.issues] == ["observation", "finding"]
+    assert result.stated_verdict is Verdict.NO_DEFECTS
+    assert result.verdict is Verdict.NO_DEFECTS
+    assert result.issues[1].category == "testing"
+
+
+@pytest.mark.parametrize(
+    ("body", "stated"),
+    [
+        ('{"security_concerns_found": false, "notes": ["output is escaped"]}', Verdict.NO_DEFECTS),
+        ('{"vulnerabilities_found": true, "notes": ["`eval(input)` in `calc`"]}', None),
+        ("It is safe to delete that code from the source file.", None),
+        ("It seems to be safe since nothing references `modules` any more.", None),
+        ("This looks safe.", Verdict.NO_DEFECTS),
+    ],
+)
+def test_yes_no_fields_and_safe_statements(body: str, stated: Verdict | None) -> None:
+    result = analyze(body)
+    if stated is None and body.startswith("{"):
+        assert result.stated_verdict is Verdict.DEFECTS_FOUND
+    else:
+        assert result.stated_verdict is stated

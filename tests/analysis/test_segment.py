@@ -401,6 +401,7 @@ def test_an_empty_or_yes_finding_list_value_is_no_point() -> None:
         "**SecureBot** found 1 potential issue in this pull request.",
         ":lock: **Dependency check**: 1 vulnerable package",
         "**Bot review** · 1 finding",
+        "**kong-lint** found 1 issue in `plugins/tenant-router/handler.lua`",
     ],
 )
 def test_a_bot_count_line_is_prose(line: str) -> None:
@@ -435,6 +436,16 @@ def test_a_long_verdict_paragraph_that_raises_nothing_is_prose() -> None:
         "Went through the OAuth callback changes with my security hat on, nothing to flag. The "
         "`state` value is compared against the session and the post-login redirect comes from "
         "the config file, not from the request."
+    )
+    assert _segment(body).segments == ()
+
+
+def test_a_list_of_what_was_checked_restates_the_scope() -> None:
+    body = (
+        "### Security review\n\n**What I checked**\n"
+        "- Security group ingress: only 443 from `0.0.0.0/0` on the ALB.\n"
+        "- No secrets or plaintext parameters in the template.\n\n"
+        "**Result:** No vulnerabilities found."
     )
     assert _segment(body).segments == ()
 
