@@ -614,6 +614,7 @@ class _Block:
     items: list[tuple[int, int]] = field(default_factory=list)  # list items / table rows
     field_list: bool = False
     info: str = ""  # a fence's info string
+    quoted: bool = False  # inside a blockquote
 
 
 def _is_item_list(block: _Block) -> bool:
@@ -707,6 +708,9 @@ def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
             blocks.append(_Block("html", begin, end))
         elif token.type == "hr":
             blocks.append(_Block("other", begin, end))
+        if quotes and blocks and blocks[-1].begin >= begin:
+            blocks[-1].quoted = True
+    _drop_leading_quote(blocks)
     for block in blocks:
         if block.kind == "list":
             block.field_list = all(
@@ -715,6 +719,19 @@ def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
         if block.kind == "table" and block.items:
             block.items = block.items[1:]  # the header row
     return blocks
+
+
+def _drop_leading_quote(blocks: list[_Block]) -> None:
+    """A reply that opens by quoting the comment it answers ("> Should we worry about path
+    traversal here?" then "Good question, but ...") makes its points after the quote: the quote
+    is someone else's words, neither a point nor a verdict. A review that is all quote (a bot
+    that puts its finding in a blockquote) keeps it."""
+    lead = 0
+    while lead < len(blocks) and blocks[lead].quoted:
+        lead += 1
+    if 0 < lead < len(blocks):
+        for block in blocks[:lead]:
+            block.kind = "quote"
 
 
 def _is_field_item(raw: str, field_labels: frozenset[str]) -> bool:
@@ -768,7 +785,7 @@ class _Reader:
         self.prose: list[Prose] = []
 
     def prose_block(self, block: _Block) -> None:
-        if block.kind in ("fence", "html", "other"):
+        if block.kind in ("fence", "html", "other", "quote"):
             return
         start, end = self.lines.span(block.begin, block.end)
         if start < end:
@@ -843,7 +860,7 @@ class _Reader:
                 self.section(child, top=False)
             return
         assert heading is not None
-        content = [b for b in section.blocks if b.kind not in ("html", "other")]
+        content = [b for b in section.blocks if b.kind not in ("html", "other", "quote")]
         if not content:
             return
         start, _ = self.lines.span(heading.begin, heading.end)

@@ -36,6 +36,9 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Can't tell from this diff alone.", "context_request"),
         ("Can't really judge whether it needs auth until I know that.", "context_request"),
         ("General remark: always check the HAL return codes.", "advice"),
+        ("I'd like to know that before approving.", "context_request"),
+        ("Suggested: `DynamicUser=yes`.", "problem"),
+        ("If `site_root` ever ends up coming from an environment variable, check it.", "hedge"),
         ("If `next_url` can ever be populated from a query parameter, check it.", "hedge"),
         ("Whether this is safe depends on the server validating `id`.", "hedge"),
         ("The `DELETE` route depends on `get_current_admin`.", None),
@@ -270,6 +273,10 @@ def test_cue_phrases_vote_for_the_category() -> None:
         ("After login we send the user to whatever `?next=` says.", "request-forgery"),
         ("`Storable::thaw($blob)` runs on the request body.", "deserialization"),
         ("The pin goes back to 14.1.0; the advisory was fixed in 14.1.1.", "dependency"),
+        ("`createWindow()` sets `nodeIntegration: true`.", "configuration"),
+        ("`parse_event/1` calls `binary_to_atom(Type, utf8)` on input.", "resource-management"),
+        ("`enrichOrders` makes one query per order.", "performance"),
+        ("`Marshal.from_string` runs on bytes off the socket.", "deserialization"),
     ]
     for text, category in cases:
         assert classify(_point(text), text).category.id == category, text
@@ -356,6 +363,18 @@ def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
         "Both withdrawals see the old balance and both go through.",
         "The cookie is client-controlled.",
         "The postgres healthcheck interval of 1s is overkill.",
+        "`search()` appends the `q` parameter directly into the JPQL string.",
+        "The component renders whatever users typed as raw HTML.",
+        "The firewall rule lets every address on the internet reach the SQL server.",
+        "The password is baked into the command string, visible in `ps` on the agent.",
+        "When the debit fails the credit still goes through.",
+        "`handle2` says nothing about what it does.",
+        "`randomRIO` is a fast PRNG and not meant for secrets.",
+        "The agent does not need full root.",
+        "`fname` comes straight from the multipart part.",
+        "Anyone who can reach the server can delete any account without logging in.",
+        "The query leaves out everything shipped on `@To` itself.",
+        "`go'` and `go''` are hard to tell apart.",
     ],
 )
 def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:

@@ -285,3 +285,19 @@ def test_the_lexicon_phrase_sets_find_what_one_regex_per_group_finds(
             (name, m.start()) for name, regex in plain.items() for m in regex.finditer(text)
         )
         assert sorted((g, s) for g, s, _ in phrases.finditer(text)) == expected, text[:80]
+
+
+def _list_entries(node: object) -> list[object]:
+    if isinstance(node, dict):
+        return [entry for value in node.values() for entry in _list_entries(value)]
+    if isinstance(node, list):
+        return [*node, *(e for item in node for e in _list_entries(item))]
+    return []
+
+
+def test_every_lexicon_list_entry_is_a_string() -> None:
+    # An unquoted pattern that ends in a colon ("- ^suggestion\s*:") parses as a one-key
+    # mapping and is silently dropped from its group.
+    entries = _list_entries(lexicon_document())
+    assert len(entries) > 1000
+    assert [e for e in entries if not isinstance(e, str | int | float | list)] == []

@@ -450,6 +450,18 @@ def test_a_list_of_what_was_checked_restates_the_scope() -> None:
     assert _segment(body).segments == ()
 
 
+def test_a_reply_that_opens_with_a_quote_makes_its_points_after_it() -> None:
+    reply = _segment(
+        "> Should we worry about path traversal in `load_template`?\n\n"
+        "Good question: `name` is built from `to_filename`, never from the request, but "
+        "`cache_dir` is never cleaned up."
+    )
+    assert [s.text[:13] for s in reply.segments] == ["Good question"]
+    assert not any("Should we worry" in p.text for p in reply.prose)
+    bot = _segment("> **Possible nil index** (line 34)\n> `body.tenant` is read unchecked.")
+    assert len(bot.segments) == 1
+
+
 def test_a_security_section_that_only_states_the_verdict_is_prose() -> None:
     body = (
         "## Security\n"

@@ -66,6 +66,12 @@ from service.analysis.model import Flag, Verdict
         ("I'm happy with it from a security standpoint.", Verdict.NO_DEFECTS),
         ("Didn't find anything risky in the Keychain wrapper.", Verdict.NO_DEFECTS),
         ("No security concerns from me.", Verdict.NO_DEFECTS),
+        ("No security concerns in this diff.", Verdict.NO_DEFECTS),
+        ("No security impact here, it's a pure rename.", Verdict.NO_DEFECTS),
+        ("SecureScan report: 0 vulnerabilities, 0 hotspots in changed code.", Verdict.NO_DEFECTS),
+        ("Security-wise this looks solid.", Verdict.NO_DEFECTS),
+        ("I looked for security problems and didn't find any.", Verdict.NO_DEFECTS),
+        ("I can't find anything to object to from a security standpoint.", Verdict.NO_DEFECTS),
     ],
 )
 def test_stated_verdicts(body: str, stated: Verdict | None) -> None:
