@@ -106,6 +106,7 @@ _BOLD_LINE = re.compile(
     r"[ \t]*(?:[^\w\s*_]{1,4}[ \t]*)?(\*\*|__)(?P<inner>[^\n]{1,160}?)\1[ \t]*:?[ \t]*\Z"
 )
 _WS = re.compile(r"\s+")
+_ENDS_SENTENCE = re.compile(r"[.!?][\s\"')\]]*\Z")
 _BOLD_LABEL = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n*_:]{1,60}?)[ \t]*:?[ \t]*\1[ \t]*:?")
 _SEVERITY_TAG = re.compile(
     r"\[(?:critical|high|medium|moderate|low|info|minor|major)\][ \t]*", re.I
@@ -750,7 +751,9 @@ def _paragraph_blocks(lines: _Lines, begin: int, end: int) -> list[_Block]:
         blocks.append(_Block("paragraph", begin, end))
         return blocks
     match = _BOLD_LINE.match(first)
-    if match and _words(match.group("inner")) <= 16:
+    # A bold sentence ("**Verdict: Approve. No security defects identified.**") is emphasis,
+    # not a title: titles do not end in a full stop.
+    if match and _words(match.group("inner")) <= 16 and not _ENDS_SENTENCE.search(match["inner"]):
         title = match.group("inner").strip().rstrip(":")
         blocks = [_Block("heading", begin, begin + 1, 7, title)]
         if end > begin + 1:
@@ -862,6 +865,9 @@ class _Reader:
         assert heading is not None
         content = [b for b in section.blocks if b.kind not in ("html", "other", "quote")]
         if not content:
+            # A heading with nothing under it ("## No security issues found") still says it.
+            start, end = self.lines.span(heading.begin, heading.end)
+            self.prose.append(Prose(start, end, title))
             return
         start, _ = self.lines.span(heading.begin, heading.end)
         _, end = self.lines.span(content[-1].begin, content[-1].end)

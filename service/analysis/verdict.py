@@ -24,7 +24,7 @@ _WORD = re.compile(r"[A-Za-z']+")
 _CLOSED_ENDING = re.compile(r"""[.!?:;)\]}"'`*>|»”’…\-–—]\Z|[^\x00-\x7f]\Z""")
 HEDGE_WINDOW = 64 * 1024
 _MAX_STATEMENT = 1500  # a verdict is stated in a sentence, not in a page-long run-on
-_MARKUP = re.compile(r"\*\*|__|`")
+_MARKUP = re.compile(r"\*\*|__|`|\A#{1,6}[ \t]+")
 
 
 @dataclass(frozen=True, slots=True)

@@ -402,6 +402,10 @@ def test_an_empty_or_yes_finding_list_value_is_no_point() -> None:
         ":lock: **Dependency check**: 1 vulnerable package",
         "**Bot review** · 1 finding",
         "**kong-lint** found 1 issue in `plugins/tenant-router/handler.lua`",
+        "🔐 **SecretGuard** — 1 new finding",
+        "🔒 **SecureStack Bot** — 1 high, 1 medium",
+        "**🤖 SecBot review** — `src/server.ts`",
+        "⚠️ **secret-scan** · `app.rb:7`",
     ],
 )
 def test_a_bot_count_line_is_prose(line: str) -> None:
@@ -460,6 +464,14 @@ def test_a_reply_that_opens_with_a_quote_makes_its_points_after_it() -> None:
     assert not any("Should we worry" in p.text for p in reply.prose)
     bot = _segment("> **Possible nil index** (line 34)\n> `body.tenant` is read unchecked.")
     assert len(bot.segments) == 1
+
+
+def test_a_yaml_answer_under_security_findings_yields_its_records() -> None:
+    body = (
+        "review:\n  verdict: changes_requested\n  security_findings:\n"
+        "    - id: 1\n      what: the slice panics on a short frame\n"
+    )
+    assert [s.origin for s in _segment(body).segments] == ["yaml"]
 
 
 def test_a_security_section_that_only_states_the_verdict_is_prose() -> None:

@@ -72,6 +72,11 @@ from service.analysis.model import Flag, Verdict
         ("Security-wise this looks solid.", Verdict.NO_DEFECTS),
         ("I looked for security problems and didn't find any.", Verdict.NO_DEFECTS),
         ("I can't find anything to object to from a security standpoint.", Verdict.NO_DEFECTS),
+        ("Scanned 14 changed files. 0 new security findings.", Verdict.NO_DEFECTS),
+        ("ActiveRecord binds those. Security-wise 👍", Verdict.NO_DEFECTS),
+        ("I don't see an exploitable path here; no findings from AppSec.", Verdict.NO_DEFECTS),
+        ("**Verdict: ✅ Approve. No security defects identified.**", Verdict.NO_DEFECTS),
+        ("## Review\n- `x` is fine.\n\n## No security issues found\n", Verdict.NO_DEFECTS),
     ],
 )
 def test_stated_verdicts(body: str, stated: Verdict | None) -> None:
