@@ -36,14 +36,15 @@ FLOORS = {
         "flags": 0.9,
     },
     "idioms.jsonl": {
-        # 0.97 until three sets of 30 comments written unseen were added; eight of their verdicts
-        # are still missed.
-        "verdict": 0.94,
+        # Each batch of comments written unseen is added with the rules it called for; the ones
+        # still missed keep these floors below the figures (verdict 0.975, kind 0.986,
+        # category 0.87, review_label3 0.969 with 964 cases).
+        "verdict": 0.96,
         "issue_f1": 0.97,
-        "kind": 0.92,
+        "kind": 0.96,
         "category": 0.85,
         "security": 0.95,
-        "review_label3": 0.9,
+        "review_label3": 0.95,
         "http_ok": 1.0,
     },
     "rules.jsonl": {
