@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from service.analysis.extract import extract_cwes, extract_severity, parse_severity
 from service.analysis.lexicon import NAMED_ELEMENT, Lexicon, fold_value, load_lexicon
 from service.analysis.model import Kind, Severity
+from service.analysis.phrases import PhraseSet
 from service.analysis.segment import Segment
 from service.analysis.taxonomy import Category, Taxonomy, load_taxonomy
 
@@ -158,17 +159,36 @@ def _shows_unsafe_call(sentence: str, code: list[tuple[int, int]], lexicon: Lexi
     """A neutral sentence that shows a call unsafe by default in a code span ("`os.popen('ping '
     + host)` with `host` from the query string") points at it, unless it describes the change
     ("Replaces `yaml.load` with `yaml.safe_load`")."""
-    starts = [start for start, _ in code]
-    held: dict[str, set[int]] = {}
-    for group, position, _ in lexicon.unsafe_code.finditer(sentence):
-        index = _span_at(position, code, starts)
-        if index is not None:
-            held.setdefault(group, set()).add(index)
-    data_into_sink = held.get("request_data", set()) & held.get("request_sinks", set())
-    if not held.get("dangerous_calls") and not data_into_sink:
+    held = _spans_holding(sentence, code, lexicon.unsafe_code)
+    if not held.get("dangerous_calls") and not _data_into_sink(sentence, code, held, lexicon):
         return False
     # The words around the code say whether it is the change ("`new Random()`" is code).
     return not lexicon.change_words.search(_outside_code(sentence, code))
+
+
+def _data_into_sink(
+    sentence: str, code: list[tuple[int, int]], held: dict[str, set[int]], lexicon: Lexicon
+) -> bool:
+    """Whether a code span holds both request data and a sink (`os.system(request.args[...])`).
+    Sinks (`open(`, `fetch(`) are common, so they are looked for only beside request data."""
+    with_data = held.get("request_data")
+    if not with_data:
+        return False
+    sinks = _spans_holding(sentence, code, lexicon.request_sinks).get("request_sinks", set())
+    return bool(with_data & sinks)
+
+
+def _spans_holding(
+    sentence: str, code: list[tuple[int, int]], phrases: PhraseSet
+) -> dict[str, set[int]]:
+    """Per phrase group, the indexes of the code spans a match of it starts in."""
+    starts = [start for start, _ in code]
+    held: dict[str, set[int]] = {}
+    for group, position, _ in phrases.finditer(sentence):
+        index = _span_at(position, code, starts)
+        if index is not None:
+            held.setdefault(group, set()).add(index)
+    return held
 
 
 def _outside_code(text: str, code: list[tuple[int, int]]) -> str:

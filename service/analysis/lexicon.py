@@ -32,7 +32,7 @@ NAMED_ELEMENT = re.compile(
 
 TAG_LISTS = ("deictic", "nit_tags", "change_tags")
 """Lists under `kind` that are read as their own patterns, not as phrase groups."""
-_UNSAFE_CODE_GROUPS = ("dangerous_calls", "request_data", "request_sinks")
+_UNSAFE_CODE_GROUPS = ("dangerous_calls", "request_data")
 VERDICT_LEAD_WINDOW = 80
 """How far before a verdict phrase a cancelling phrase is looked for."""
 
@@ -84,8 +84,10 @@ class Lexicon:
     """Kind groups, category cues ("category:weight") and impact openers, read in one pass."""
     security_generic: re.Pattern[str]
     unsafe_code: PhraseSet
-    """Read inside code spans, in the groups `dangerous_calls` (unsafe by default),
-    `request_data` and `request_sinks` (unsafe together in one span)."""
+    """Read inside code spans, in the groups `dangerous_calls` (unsafe by default) and
+    `request_data` (unsafe when a request sink is in the same span)."""
+    request_sinks: PhraseSet
+    """Calls unsafe with request data in one span; read only where request data is."""
     change_words: re.Pattern[str]
     """Words that say a sentence describes the change under review."""
 
@@ -200,6 +202,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         reading=reading,
         security_generic=phrase_pattern(doc["security_generic_words"]),
         unsafe_code=PhraseSet({group: doc[group] for group in _UNSAFE_CODE_GROUPS}),
+        request_sinks=PhraseSet({"request_sinks": doc["request_sinks"]}),
         change_words=phrase_pattern(doc["change_words"]),
     )
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+from service.analysis.classify import READ_CHARS
 from service.analysis.lexicon import Lexicon, fold_value, load_lexicon
 from service.analysis.model import Flag, Issue, Kind, Verdict
 from service.analysis.segment import Document, Prose, Segment
@@ -89,7 +90,10 @@ def find_statements(
     lexicon = load_lexicon()
     statements: list[Statement] = []
     for observed in observations:
-        statements.extend(sentence_statements(text, observed.start, observed.end, lexicon))
+        # Read as far as the classifier reads a point: a statement deep inside a page-long
+        # point is not the review's verdict, and the scan stays bounded.
+        end = min(observed.end, observed.start + READ_CHARS)
+        statements.extend(sentence_statements(text, observed.start, end, lexicon))
     for prose in document.prose:
         if prose.label is not None:
             statement = _field_statement(prose, lexicon)

@@ -258,18 +258,16 @@ def _lexicon_phrase_sets() -> list[tuple[PhraseSet, dict[str, list[str]]]]:
         ),
         (
             lexicon.unsafe_code,
-            {
-                group: [str(f) for f in doc[group]]
-                for group in ("dangerous_calls", "request_data", "request_sinks")
-            },
+            {group: [str(f) for f in doc[group]] for group in ("dangerous_calls", "request_data")},
         ),
+        (lexicon.request_sinks, {"request_sinks": [str(f) for f in doc["request_sinks"]]}),
     ]
 
 
 @pytest.mark.parametrize(
     ("phrases", "groups"),
     _lexicon_phrase_sets(),
-    ids=["reading", "hedged", "verdict", "unsafe_code"],
+    ids=["reading", "hedged", "verdict", "unsafe_code", "request_sinks"],
 )
 def test_the_lexicon_phrase_sets_find_what_one_regex_per_group_finds(
     phrases: PhraseSet, groups: dict[str, list[str]]
