@@ -497,6 +497,12 @@ class PhraseSet:
             if fallback.may_match(lowered):
                 found.extend((group, m.start(), m.end()) for m in fallback.pattern.finditer(text))
 
+    @property
+    def fallback_needles(self) -> dict[str, tuple[str, ...]]:
+        """Per group with fragments that have no lead word, the literal starts that gate their
+        scan (an empty tuple: that group's scan runs on every text)."""
+        return {group: fallback.needles for group, fallback in self._fallback.items()}
+
     def first(self, text: str) -> dict[str, int]:
         """The start of each group's first match."""
         starts: dict[str, int] = {}

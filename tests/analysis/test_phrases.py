@@ -299,3 +299,14 @@ def test_every_lexicon_list_entry_is_a_string() -> None:
     entries = _list_entries(lexicon_document())
     assert len(entries) > 1000
     assert [e for e in entries if not isinstance(e, str | int | float | list)] == []
+
+
+def test_fragments_without_a_lead_word_are_gated_by_a_rare_literal() -> None:
+    # A fragment the word index cannot file ('re-?entrant') is scanned for wherever its literal
+    # start occurs; a short run of letters ('re') occurs in nearly every text.
+    lexicon = load_lexicon()
+    phrase_sets = (lexicon.reading, lexicon.hedged_phrases, lexicon.unsafe_code)
+    for phrases in phrase_sets:
+        for group, needles in phrases.fallback_needles.items():
+            assert needles, group
+            assert all(not n.isalpha() or len(n) >= 4 for n in needles), (group, needles)
