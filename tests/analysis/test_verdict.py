@@ -73,6 +73,8 @@ from service.analysis.model import Flag, Verdict
         ("I looked for security problems and didn't find any.", Verdict.NO_DEFECTS),
         ("I can't find anything to object to from a security standpoint.", Verdict.NO_DEFECTS),
         ("Scanned 14 changed files. 0 new security findings.", Verdict.NO_DEFECTS),
+        ("The change looks safe.", Verdict.NO_DEFECTS),
+        ("The code changes seem to be safe and follow good practices.", None),
         ("ActiveRecord binds those. Security-wise 👍", Verdict.NO_DEFECTS),
         ("I don't see an exploitable path here; no findings from AppSec.", Verdict.NO_DEFECTS),
         ("**Verdict: ✅ Approve. No security defects identified.**", Verdict.NO_DEFECTS),
