@@ -305,7 +305,9 @@ def decide_kind(
         return Kind.OBSERVATION
     if stated or segment.origin in _STRUCTURED_ORIGINS or segment.field("suggestion") is not None:
         return Kind.FINDING
-    if counts["context_request"]:
+    # A question the point cannot answer without more context ("Is it behind the gateway? Hard
+    # to judge without knowing that.") asks for context, like an explicit request.
+    if counts["context_request"] or (counts["question"] and not counts["problem"]):
         return Kind.OBSERVATION
     if counts["advice"] or counts["suggestion"] or counts["hedge"]:
         return Kind.RECOMMENDATION

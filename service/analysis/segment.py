@@ -955,19 +955,39 @@ class _Reader:
         verdict_at = next((index for index, cut in enumerate(ends) if cut.end() > hit), None)
         if verdict_at is None:
             return None
-        cut = ends[verdict_at]
         before = body[: ends[verdict_at - 1].end()] if verdict_at else ""
         if self.lexicon.cancels_verdict(body[len(before) :], hit - len(before)):
             return None
+        if self._raises_anything(before):
+            return None
+        return self._split_after(start, end, body, verdict_at)
+
+    def _framing_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
+        """A paragraph that opens with thanks or a lead-in and then raises a point ("Thanks for
+        picking this up! One thing before we merge: `strcpy(...)` ..."): the opening sentence as
+        prose and the rest as the point."""
+        if len(body) > 600:
+            return None
+        cut = _SENTENCE_END.search(body)
+        if cut is None or not self.lexicon.is_framing_paragraph(body[: cut.end()]):
+            return None
+        return self._split_after(start, end, body, 0)
+
+    def _split_after(
+        self, start: int, end: int, body: str, sentence: int
+    ) -> tuple[Prose, Segment] | None:
+        """The paragraph's sentences up to and including the `sentence`-th as prose and the rest
+        as a point, when the rest raises something and the raw text splits where the cleaned
+        text does (or the spans would be wrong)."""
+        cut = list(_SENTENCE_END.finditer(body))[sentence]
         rest = body[cut.end() :].strip()
-        if not rest or self._raises_anything(before) or not self._raises_anything(rest):
+        if not rest or not self._raises_anything(rest):
             return None
         raw = self.text[start:end]
         raw_ends = list(_SENTENCE_END.finditer(raw))
-        # The split must fall where the cleaned text splits, or the spans would be wrong.
-        if len(raw_ends) <= verdict_at:
+        if len(raw_ends) <= sentence:
             return None
-        raw_cut = raw_ends[verdict_at]
+        raw_cut = raw_ends[sentence]
         if _clean_block(raw[: raw_cut.end()]) != body[: cut.end()]:
             return None
         rest_start = start + raw_cut.end()
@@ -1032,7 +1052,9 @@ class _Reader:
             start, end = self.lines.span(block.begin, block.end)
             body = _clean_block(self.text[start:end])
             verdicts = self._verdicts_in(body)
-            split = self._verdict_then_point(start, end, body, verdicts)
+            split = self._verdict_then_point(
+                start, end, body, verdicts
+            ) or self._framing_then_point(start, end, body)
             if split is not None:
                 self.prose.append(split[0])
                 self.segments.append(split[1])

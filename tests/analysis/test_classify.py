@@ -44,6 +44,11 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("Consider making sure sensitive values never end up in logs.", "advice"),
         ("This change introduces CSRF protection for the admin forms.", None),
         ("Adds `SECURITY.md` with the disclosure contact.", None),
+        ("This PR moves token generation into `middleware/csrf.go`.", None),
+        ("Generally speaking, config values should be validated before use.", "advice"),
+        ("If `template_name` ever becomes user-supplied, restrict it to a list.", "hedge"),
+        ("Without the caller I can't say much about how it behaves.", "context_request"),
+        ("That changes how worried I'd be about the input here.", "context_request"),
         ("If `site_root` ever ends up coming from an environment variable, check it.", "hedge"),
         ("If `next_url` can ever be populated from a query parameter, check it.", "hedge"),
         ("Whether this is safe depends on the server validating `id`.", "hedge"),
@@ -206,6 +211,13 @@ def test_sentences_split_on_sentence_ends_and_lines() -> None:
         ("nit: trailing whitespace", None, Kind.FINDING),
         ("blocking: the `retry` loop in `fetch` with the old client.", None, Kind.FINDING),
         ("What is the `treeStore` for?", None, Kind.FINDING),
+        (
+            "Is this service only reachable from inside the VPC? Hard to judge the change to the "
+            "auth middleware without knowing that.",
+            None,
+            Kind.OBSERVATION,
+        ),
+        ("Only nit: `tmp2` could use a more descriptive name.", None, Kind.FINDING),
         (
             "I can't assess this without seeing how it's mounted. Is it behind the auth "
             "middleware? Could you share the router setup?",
@@ -387,6 +399,10 @@ def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
         "`ioutil.ReadAll(r.Body)` with no size cap.",
         "If the audit write fails the transfer still completes and leaves no trace.",
         "`record()` is wrapped in `try { ... } catch (e: Exception) { }`.",
+        "log4j-core 2.14.1 in the pom is one of the Log4Shell versions.",
+        "The first real line item is left out of the total.",
+        "`.ToList()` re-runs the whole EF query on every iteration.",
+        "The role only ever needs SELECT.",
     ],
 )
 def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:

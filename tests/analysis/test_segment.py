@@ -435,6 +435,27 @@ def test_a_verdict_later_in_a_paragraph_still_splits_off_the_point_after_it() ->
     assert body[document.segments[0].start :] == "nit: `$d` would read better as `$dto`."
 
 
+@pytest.mark.parametrize(
+    ("body", "point"),
+    [
+        (
+            "Thanks for picking this up! One thing before we merge: `strcpy(hdr->name, tok)` "
+            "copies whatever the tokenizer handed back.",
+            "One thing before we merge:",
+        ),
+        (
+            "Nothing to flag from a security standpoint. One gap though: `test_refund` never "
+            "asserts on the ledger entry.",
+            "One gap though:",
+        ),
+    ],
+)
+def test_an_opening_lead_in_or_verdict_splits_off_the_point_after_it(body: str, point: str) -> None:
+    document = _segment(body)
+    assert [s.text[: len(point)] for s in document.segments] == [point]
+    assert body[document.segments[0].start :].startswith(point)
+
+
 def test_a_long_verdict_paragraph_that_raises_nothing_is_prose() -> None:
     body = (
         "Went through the OAuth callback changes with my security hat on, nothing to flag. The "

@@ -74,6 +74,7 @@ from service.analysis.model import Flag, Verdict
         ("I can't find anything to object to from a security standpoint.", Verdict.NO_DEFECTS),
         ("Scanned 14 changed files. 0 new security findings.", Verdict.NO_DEFECTS),
         ("The change looks safe.", Verdict.NO_DEFECTS),
+        ("✅ Security scan passed: 0 new findings (SAST, secrets, IaC).", Verdict.NO_DEFECTS),
         ("The code changes seem to be safe and follow good practices.", None),
         ("ActiveRecord binds those. Security-wise 👍", Verdict.NO_DEFECTS),
         ("I don't see an exploitable path here; no findings from AppSec.", Verdict.NO_DEFECTS),
