@@ -36,9 +36,11 @@ _POINTING_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
-# A code span that calls, assigns or reaches into something (`pickle.loads(x)`, `shell=True`,
-# `el.innerHTML`) rather than quoting a name, a string or a path (`'synchronize'`, `../views`).
-_USES_AN_API = re.compile(r"`(?![\"'])[^`/\n(=.]*[(=.][^`/\n]*`")
+# A code span that calls or assigns, even with a slash in it (`pickle.loads(x)`, `shell=True`,
+# `<div dangerouslySetInnerHTML={...} />`), or that reaches into a name without one
+# (`el.innerHTML`), rather than quoting a name, a string or a path (`'synchronize'`, `../views`).
+_CALLS_OR_ASSIGNS = re.compile(r"`(?![\"'])[^`\n(=]*[(=][^`\n]*`")
+_REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 # The lookbehind starts the "but" alternative only where a run of spaces starts; without it a
 # long run was tried from every space in it (quadratic; ~0.6 s per 6,000-space sentence).
 _CONTRAST = re.compile(r"[,;]\s+(?:but|however|though|yet)\b,?\s*|(?<!\s)\s+but\s+", re.IGNORECASE)
@@ -178,6 +180,12 @@ def _data_into_sink(
     return bool(with_data & sinks)
 
 
+def _uses_an_api(text: str, span: tuple[int, int]) -> bool:
+    """Whether a code span calls, assigns or reaches into something (`pickle.loads(x)`,
+    `shell=True`, `el.innerHTML`) rather than quoting a name, a string or a path."""
+    return bool(_CALLS_OR_ASSIGNS.match(text, *span) or _REACHES_INTO.match(text, *span))
+
+
 def _spans_holding(
     sentence: str, code: list[tuple[int, int]], phrases: PhraseSet
 ) -> dict[str, set[int]]:
@@ -212,7 +220,7 @@ def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | Non
     misconfiguration" vs "is not initialised, so subscribers have no indication")."""
     for group in _LEADING_GROUPS:
         if group in starts:
-            if group == "advice" and _specific_change(sentence):
+            if group == "advice" and _specific_change(sentence) and "generic_goal" not in starts:
                 return "problem"
             if group == "suggestion":
                 specific = _specific_change(sentence) or lexicon.deictic.search(sentence)
@@ -348,7 +356,7 @@ def _cue_scores(
         for category, weight, start in reading.cues:
             share = factor / 2 if start >= turn else factor
             span = next(((a, b) for a, b in reading.code if a <= start < b), None)
-            if span is not None and not (weight >= 3 and _USES_AN_API.search(text, *span)):
+            if span is not None and not (weight >= 3 and _uses_an_api(text, span)):
                 share /= 2
             totals[category] = totals.get(category, 0.0) + weight * share
             strongest[category] = max(strongest.get(category, 0), weight)

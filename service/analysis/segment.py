@@ -94,7 +94,10 @@ _EMPHASIS = re.compile(r"`[^`\n]{0,200}`|\*\*|__")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _LABEL_SEPARATORS = re.compile(r"[\s_\-]+")
 _CODE_TOKEN = re.compile(r"`|\w\(|\w\.\w|\w_\w")
+# An HTML tag outside inline code; a code span is matched first and kept, so a quoted
+# `<div dangerouslySetInnerHTML=...>` stays in the text.
 _HTML_TAG = re.compile(
+    r"`[^`\n]{1,1000}`|"
     r"</?(?:img|a|p|br|div|span|details|summary|sub|sup|b|i|em|strong|picture|source|video|"
     r"table|thead|tbody|tr|td|th|ul|ol|li|h[1-6]|hr|blockquote|kbd|code|pre|input|center)"
     r"\b[^<>\n]{0,1000}>",
@@ -147,7 +150,7 @@ def _clean_line(line: str) -> str:
     line = _LIST_MARKER.sub("", line, count=1)
     line = _strip_emphasis(line)
     if "<" in line:
-        line = _HTML_TAG.sub("", line)  # bots' avatars and <details> wrappers are not text
+        line = _HTML_TAG.sub(_keep_code, line)  # bots' avatars, <details> wrappers: not text
     line = _CONTROL.sub("", line)  # control characters carry no meaning and bloat JSON six-fold
     return line.strip()
 
@@ -973,6 +976,19 @@ class _Reader:
             return None
         return self._split_after(start, end, body, 0)
 
+    def _tagged_point_after(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
+        """A paragraph that says what is fine and then opens a point with a tag ("Bounds look
+        right to me: ... no memory-safety concerns. Minor: `parse_opts` is ~200 lines now"):
+        the sentences before the tag as prose and the tagged rest as the point."""
+        if len(body) > 600:
+            return None
+        for index, cut in enumerate(_SENTENCE_END.finditer(body)):
+            if self.lexicon.change_tag.match(body[cut.end() :].lstrip()):
+                if self._raises_anything(body[: cut.end()]):
+                    return None
+                return self._split_after(start, end, body, index)
+        return None
+
     def _split_after(
         self, start: int, end: int, body: str, sentence: int
     ) -> tuple[Prose, Segment] | None:
@@ -1052,9 +1068,11 @@ class _Reader:
             start, end = self.lines.span(block.begin, block.end)
             body = _clean_block(self.text[start:end])
             verdicts = self._verdicts_in(body)
-            split = self._verdict_then_point(
-                start, end, body, verdicts
-            ) or self._framing_then_point(start, end, body)
+            split = (
+                self._verdict_then_point(start, end, body, verdicts)
+                or self._framing_then_point(start, end, body)
+                or self._tagged_point_after(start, end, body)
+            )
             if split is not None:
                 self.prose.append(split[0])
                 self.segments.append(split[1])

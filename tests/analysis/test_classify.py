@@ -49,6 +49,9 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("If `template_name` ever becomes user-supplied, restrict it to a list.", "hedge"),
         ("Without the caller I can't say much about how it behaves.", "context_request"),
         ("That changes how worried I'd be about the input here.", "context_request"),
+        ("Want to know before I look at the auth bits.", "context_request"),
+        ("In `auth/session.py`, make sure token handling follows best practices.", "advice"),
+        ("In `auth/session.py`, make sure `token` is compared in constant time.", "problem"),
         ("If `site_root` ever ends up coming from an environment variable, check it.", "hedge"),
         ("If `next_url` can ever be populated from a query parameter, check it.", "hedge"),
         ("Whether this is safe depends on the server validating `id`.", "hedge"),
@@ -295,6 +298,8 @@ def test_cue_phrases_vote_for_the_category() -> None:
         ("`parse_event/1` calls `binary_to_atom(Type, utf8)` on input.", "resource-management"),
         ("`enrichOrders` makes one query per order.", "performance"),
         ("`Marshal.from_string` runs on bytes off the socket.", "deserialization"),
+        ("`<div dangerouslySetInnerHTML={{ __html: body }} />` renders the body.", "injection"),
+        ("`parse_opts` is ~200 lines now; consider splitting the flag handling out.", "design"),
     ]
     for text, category in cases:
         assert classify(_point(text), text).category.id == category, text
@@ -403,6 +408,11 @@ def test_a_strong_cue_in_a_span_counts_in_full_only_where_the_span_uses_an_api(
         "The first real line item is left out of the total.",
         "`.ToList()` re-runs the whole EF query on every iteration.",
         "The role only ever needs SELECT.",
+        "The password goes through a single hash, unsalted.",
+        "3.6 stopped receiving patches at the end of 2021.",
+        "A request without the header force-unwraps nil and takes the whole server down.",
+        "The loop makes one fewer attempt than `MAX_RETRIES` says.",
+        "`db.get_user(uid)` runs inside the loop, so a 500-row page is 500 round trips.",
     ],
 )
 def test_a_defect_described_by_its_effect_is_a_problem_claim(sentence: str) -> None:

@@ -456,6 +456,19 @@ def test_an_opening_lead_in_or_verdict_splits_off_the_point_after_it(body: str, 
     assert body[document.segments[0].start :].startswith(point)
 
 
+def test_html_inside_a_code_span_is_code_and_outside_it_is_markup() -> None:
+    document = _segment('<img src="avatar.png"/> `<div dangerouslySetInnerHTML={x} />` renders it.')
+    assert document.segments[0].text == "`<div dangerouslySetInnerHTML={x} />` renders it."
+
+
+def test_a_tagged_point_after_what_is_fine_is_split_off() -> None:
+    body = (
+        "Bounds look right to me: `len` is checked before the memcpy. Minor: `parse_opts` is "
+        "~200 lines now, consider splitting it."
+    )
+    assert [s.text[:6] for s in _segment(body).segments] == ["Minor:"]
+
+
 def test_a_long_verdict_paragraph_that_raises_nothing_is_prose() -> None:
     body = (
         "Went through the OAuth callback changes with my security hat on, nothing to flag. The "

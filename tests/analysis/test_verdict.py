@@ -75,6 +75,15 @@ from service.analysis.model import Flag, Verdict
         ("Scanned 14 changed files. 0 new security findings.", Verdict.NO_DEFECTS),
         ("The change looks safe.", Verdict.NO_DEFECTS),
         ("✅ Security scan passed: 0 new findings (SAST, secrets, IaC).", Verdict.NO_DEFECTS),
+        (
+            "**Security:** nothing to flag -- signatures use `hmac.compare_digest`.",
+            Verdict.NO_DEFECTS,
+        ),
+        ('{"vuln_count": 0, "notes": ["`retry` needs a named constant"]}', Verdict.NO_DEFECTS),
+        (
+            "scan_result:\n  security: none found\n  style:\n    - file: a.yaml\n",
+            Verdict.NO_DEFECTS,
+        ),
         ("The code changes seem to be safe and follow good practices.", None),
         ("ActiveRecord binds those. Security-wise 👍", Verdict.NO_DEFECTS),
         ("I don't see an exploitable path here; no findings from AppSec.", Verdict.NO_DEFECTS),
