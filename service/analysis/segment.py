@@ -348,7 +348,9 @@ def _names_an_issue(value: str) -> bool:
     bare "yes" that only answers whether there are any."""
     folded = _fold(value).rstrip(".")
     lexicon = load_lexicon()
-    return bool(folded) and folded not in lexicon.no_issue_values | lexicon.yes_values
+    return (
+        bool(folded) and folded not in lexicon.no_issue_values and folded not in lexicon.yes_values
+    )
 
 
 def _json_document(text: str) -> Document | None:
@@ -673,6 +675,10 @@ class _Lines:
         start, stop = self.span(begin, end)
         return self.text[start:stop]
 
+    def fence_code(self, block: _Block) -> str:
+        """The code inside a fenced block, without its fence lines."""
+        return self.raw(block.begin + 1, max(block.begin + 1, block.end - 1))
+
 
 def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
     """Top-level blocks (blockquotes are transparent); lists carry their items' line ranges."""
@@ -681,6 +687,7 @@ def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
     quotes = 0
     current: _Block | None = None
     for token in tokens:
+        appended = len(blocks)
         if token.type == "blockquote_open":
             quotes += 1
             continue
@@ -712,8 +719,8 @@ def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
             blocks.append(_Block("html", begin, end))
         elif token.type == "hr":
             blocks.append(_Block("other", begin, end))
-        if quotes and blocks and blocks[-1].begin >= begin:
-            blocks[-1].quoted = True
+        for block in blocks[appended:]:
+            block.quoted = quotes > 0
     _drop_leading_quote(blocks)
     for block in blocks:
         if block.kind == "list":
@@ -883,7 +890,7 @@ class _Reader:
             return
         # A suggested-change block under the heading is the change the point asks for.
         changes = tuple(
-            ("suggestion", self.lines.raw(b.begin + 1, max(b.begin + 1, b.end - 1)))
+            ("suggestion", self.lines.fence_code(b))
             for b in content
             if b.kind == "fence" and b.info == "suggestion"
         )
@@ -963,7 +970,7 @@ class _Reader:
             return None
         if self._raises_anything(before):
             return None
-        return self._split_after(start, end, body, verdict_at)
+        return self._split_after(start, end, body, ends, verdict_at)
 
     def _framing_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
         """A paragraph that opens with thanks or a lead-in and then raises a point ("Thanks for
@@ -971,10 +978,10 @@ class _Reader:
         prose and the rest as the point."""
         if len(body) > 600:
             return None
-        cut = _SENTENCE_END.search(body)
-        if cut is None or not self.lexicon.is_framing_paragraph(body[: cut.end()]):
+        ends = list(_SENTENCE_END.finditer(body))
+        if not ends or not self.lexicon.is_framing_paragraph(body[: ends[0].end()]):
             return None
-        return self._split_after(start, end, body, 0)
+        return self._split_after(start, end, body, ends, 0)
 
     def _tagged_point_after(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
         """A paragraph that says what is fine and then opens a point with a tag ("Bounds look
@@ -982,20 +989,21 @@ class _Reader:
         the sentences before the tag as prose and the tagged rest as the point."""
         if len(body) > 600:
             return None
-        for index, cut in enumerate(_SENTENCE_END.finditer(body)):
+        ends = list(_SENTENCE_END.finditer(body))
+        for index, cut in enumerate(ends):
             if self.lexicon.change_tag.match(body[cut.end() :].lstrip()):
                 if self._raises_anything(body[: cut.end()]):
                     return None
-                return self._split_after(start, end, body, index)
+                return self._split_after(start, end, body, ends, index)
         return None
 
     def _split_after(
-        self, start: int, end: int, body: str, sentence: int
+        self, start: int, end: int, body: str, ends: list[re.Match[str]], sentence: int
     ) -> tuple[Prose, Segment] | None:
-        """The paragraph's sentences up to and including the `sentence`-th as prose and the rest
-        as a point, when the rest raises something and the raw text splits where the cleaned
-        text does (or the spans would be wrong)."""
-        cut = list(_SENTENCE_END.finditer(body))[sentence]
+        """The paragraph's sentences up to and including the `sentence`-th (`ends` are the
+        body's sentence ends) as prose and the rest as a point, when the rest raises something
+        and the raw text splits where the cleaned text does (or the spans would be wrong)."""
+        cut = ends[sentence]
         rest = body[cut.end() :].strip()
         if not rest or not self._raises_anything(rest):
             return None
@@ -1035,7 +1043,7 @@ class _Reader:
         It belongs to the point right before it, or is a point of its own.
         """
         start, end = self.lines.span(block.begin, block.end)
-        code = self.lines.raw(block.begin + 1, max(block.begin + 1, block.end - 1))
+        code = self.lines.fence_code(block)
         if not code.strip():
             return
         change = (("suggestion", code),)
@@ -1151,7 +1159,7 @@ def _read_markdown(text: str, unclosed: bool) -> Document:
     # Python's strip() knows every Unicode space (NBSP too); markdown-it counts NBSP as text.
     has_content = any(
         (b.kind in ("paragraph", "heading", "list", "table") and lines.raw(b.begin, b.end).strip())
-        or (b.kind == "fence" and lines.raw(b.begin + 1, max(b.begin + 1, b.end - 1)).strip())
+        or (b.kind == "fence" and lines.fence_code(b).strip())
         for b in blocks
     )
     reader = _Reader(text, lines)

@@ -116,15 +116,14 @@ def test_a_verdict_inside_a_point_that_only_observes_is_still_stated() -> None:
     ("body", "stated"),
     [
         ('{"security_concerns_found": false, "notes": ["output is escaped"]}', Verdict.NO_DEFECTS),
-        ('{"vulnerabilities_found": true, "notes": ["`eval(input)` in `calc`"]}', None),
+        (
+            '{"vulnerabilities_found": true, "notes": ["`eval(input)` in `calc`"]}',
+            Verdict.DEFECTS_FOUND,
+        ),
         ("It is safe to delete that code from the source file.", None),
         ("It seems to be safe since nothing references `modules` any more.", None),
         ("This looks safe.", Verdict.NO_DEFECTS),
     ],
 )
 def test_yes_no_fields_and_safe_statements(body: str, stated: Verdict | None) -> None:
-    result = analyze(body)
-    if stated is None and body.startswith("{"):
-        assert result.stated_verdict is Verdict.DEFECTS_FOUND
-    else:
-        assert result.stated_verdict is stated
+    assert analyze(body).stated_verdict is stated
