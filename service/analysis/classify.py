@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from service.analysis.extract import extract_cwes, extract_severity, parse_severity
-from service.analysis.lexicon import NAMED_ELEMENT, Lexicon, fold_value, load_lexicon
+from service.analysis.lexicon import Lexicon, fold_value, load_lexicon
 from service.analysis.model import Kind, Severity
 from service.analysis.phrases import PhraseSet
 from service.analysis.segment import Segment
@@ -37,9 +37,11 @@ _POINTING_QUESTION = re.compile(
 )
 _CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
 # A code span that calls or assigns, even with a slash in it (`pickle.loads(x)`, `shell=True`,
-# `<div dangerouslySetInnerHTML={...} />`), or that reaches into a name without one
-# (`el.innerHTML`), rather than quoting a name, a string or a path (`'synchronize'`, `../views`).
+# `<div dangerouslySetInnerHTML={...} />`), that sets a configuration key (`privileged: true`),
+# or that reaches into a name without one (`el.innerHTML`), rather than quoting a name, a
+# string or a path (`'synchronize'`, `../views`).
 _CALLS_OR_ASSIGNS = re.compile(r"`(?![\"'])[^`\n(=]*[(=][^`\n]*`")
+_SETS_A_KEY = re.compile(r"`[\w.-]{1,60}:[ \t]")
 _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 # The lookbehind starts the "but" alternative only where a run of spaces starts; without it a
 # long run was tried from every space in it (quadratic; ~0.6 s per 6,000-space sentence).
@@ -139,11 +141,18 @@ def _reading(
     contrast = _CONTRAST.search(sentence)
     turn = contrast.end() if contrast else len(sentence) + 1
     cues: list[tuple[str, int, int]] = []
+    describes_change: bool | None = None
     for group, start, _ in matches:
         weighted = lexicon.category_weights.get(group)
         if weighted is not None:
             cues.append((weighted[0], weighted[1], start))
             continue
+        if group == "contrast":
+            if describes_change is None:
+                describes_change = lexicon.change_description.match(sentence) is not None
+            if describes_change:
+                continue
+            group = "problem"
         starts.setdefault(group, start)
         if start >= turn and group != "impact":
             after_turn.setdefault(group, start - turn)
@@ -181,9 +190,14 @@ def _data_into_sink(
 
 
 def _uses_an_api(text: str, span: tuple[int, int]) -> bool:
-    """Whether a code span calls, assigns or reaches into something (`pickle.loads(x)`,
-    `shell=True`, `el.innerHTML`) rather than quoting a name, a string or a path."""
-    return bool(_CALLS_OR_ASSIGNS.match(text, *span) or _REACHES_INTO.match(text, *span))
+    """Whether a code span calls, assigns, sets a key or reaches into something
+    (`pickle.loads(x)`, `shell=True`, `privileged: true`, `el.innerHTML`) rather than quoting a
+    name, a string or a path."""
+    return bool(
+        _CALLS_OR_ASSIGNS.match(text, *span)
+        or _REACHES_INTO.match(text, *span)
+        or _SETS_A_KEY.match(text, *span)
+    )
 
 
 def _spans_holding(
@@ -220,10 +234,14 @@ def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | Non
     misconfiguration" vs "is not initialised, so subscribers have no indication")."""
     for group in _LEADING_GROUPS:
         if group in starts:
-            if group == "advice" and _specific_change(sentence) and "generic_goal" not in starts:
+            if (
+                group == "advice"
+                and _specific_change(sentence, lexicon)
+                and "generic_goal" not in starts
+            ):
                 return "problem"
             if group == "suggestion":
-                specific = _specific_change(sentence) or lexicon.deictic.search(sentence)
+                specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
                 return "problem" if specific or "problem" in starts else "suggestion"
             return group
     positive = starts.get("positive")
@@ -232,25 +250,25 @@ def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | Non
         return "positive"
     if problem is not None:
         return "problem"
-    if _specific_question(sentence):
+    if _specific_question(sentence, lexicon):
         return "question"
     return None
 
 
-def _specific_change(sentence: str) -> bool:
+def _specific_change(sentence: str, lexicon: Lexicon) -> bool:
     """Advice aimed at a named element of this code ("Consider using `X` instead of `Y`").
 
     A named element is a code span, a file name or a call; a bare line number is not enough
     ("as seen on line 55, proper mocking is essential" is still general advice).
     """
-    return NAMED_ELEMENT.search(sentence) is not None
+    return lexicon.named_element.search(sentence) is not None
 
 
-def _specific_question(sentence: str) -> bool:
+def _specific_question(sentence: str, lexicon: Lexicon) -> bool:
     """A question about this code ("What is the `treeStore`?", "Should we exclude X here?")."""
     if "?" not in sentence:
         return False
-    return bool(NAMED_ELEMENT.search(sentence) or _POINTING_QUESTION.search(sentence))
+    return bool(lexicon.named_element.search(sentence) or _POINTING_QUESTION.search(sentence))
 
 
 def readings(segment: Segment, lexicon: Lexicon) -> list[Reading]:
@@ -287,13 +305,16 @@ def decide_kind(
     sentences_read: list[Reading] | None = None,
 ) -> Kind:
     """Kind of a point from the mix of its sentences (the title counts only as a tie-breaker)."""
+    if segment.origin == "suggestion":
+        # A suggested-change block is the change itself; its words are code or copy, not praise.
+        return Kind.FINDING
     counts = dict.fromkeys(_KIND_GROUPS, 0)
     if sentences_read is None:
         sentences_read = readings(segment, lexicon)
     for reading in sentences_read:
         if reading.group:
             counts[reading.group] += 1
-    if counts["suggestion"] and NAMED_ELEMENT.search(segment.text[:READ_CHARS]):
+    if counts["suggestion"] and lexicon.named_element.search(segment.text[:READ_CHARS]):
         # A suggestion in a point that names an element of this code is aimed at it.
         counts["problem"] += counts["suggestion"]
     if not (counts["context_request"] or counts["hedge"]):

@@ -12,25 +12,30 @@ import yaml
 
 from service.analysis.phrases import PhraseSet, phrase_pattern
 
-# A named element of the reviewed code: a code span, a quoted identifier, a file name, a call,
-# or an identifier spelled the way only code spells words (camelCase, snake_case, a.b member).
-NAMED_ELEMENT = re.compile(
-    # Runs before a delimiter their class cannot match are possessive (`{m,n}+`): giving
-    # characters back could never let the delimiter match, so the result is the same and a
-    # failed attempt costs one pass instead of one per character.
-    r"`[^`\n]{1,200}`"
-    r"|\"[\w.?$\[\]()<>:/-]{2,80}\""
-    r"|\b(?:[\w-]{1,80}+\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
-    r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b"
-    r"|\w{1,60}+\(\)"
-    r"|[a-z][a-z0-9]{1,30}+[A-Z][A-Za-z0-9]{1,40}\b"
-    r"|[A-Z][a-z0-9]{1,20}+[A-Z][a-z0-9]{1,20}+[A-Z]?[A-Za-z0-9]{0,30}\b"
-    r"|[a-z][a-z0-9]{0,30}+_[a-z0-9_]{1,40}\b"
-    r"|[a-z]\w{0,30}+\.[a-z]\w{1,40}+\()",
-)
+
+def _named_element(product_names: list[str]) -> re.Pattern[str]:
+    """A named element of the reviewed code: a code span, a quoted identifier, a file name, a
+    call, or an identifier spelled the way only code spells words (camelCase, snake_case, a.b
+    member). Products spelled in camel case ("JavaScript", "WebViews") are words, not names."""
+    products = "|".join(sorted(product_names, key=len, reverse=True))
+    return re.compile(
+        # Runs before a delimiter their class cannot match are possessive (`{m,n}+`): giving
+        # characters back could never let the delimiter match, so the result is the same and a
+        # failed attempt costs one pass instead of one per character.
+        r"`[^`\n]{1,200}`"
+        r"|\"[\w.?$\[\]()<>:/-]{2,80}\""
+        r"|\b(?:[\w-]{1,80}+\.(?:py|js|jsx|ts|tsx|go|java|rb|c|h|cpp|cs|php|rs|kt|swift|sh|"
+        r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b"
+        r"|\w{1,60}+\(\)"
+        r"|[a-z][a-z0-9]{1,30}+[A-Z][A-Za-z0-9]{1,40}\b"
+        rf"|(?!(?:{products})\b)"
+        r"[A-Z][a-z0-9]{1,20}+[A-Z][a-z0-9]{1,20}+[A-Z]?[A-Za-z0-9]{0,30}\b"
+        r"|[a-z][a-z0-9]{0,30}+_[a-z0-9_]{1,40}\b"
+        r"|[a-z]\w{0,30}+\.[a-z]\w{1,40}+\()",
+    )
 
 
-TAG_LISTS = ("deictic", "nit_tags", "change_tags")
+TAG_LISTS = ("deictic", "nit_tags", "change_tags", "bracket_tags")
 """Lists under `kind` that are read as their own patterns, not as phrase groups."""
 _UNSAFE_CODE_GROUPS = ("dangerous_calls", "request_data")
 VERDICT_LEAD_WINDOW = 80
@@ -90,6 +95,10 @@ class Lexicon:
     """Calls unsafe with request data in one span; read only where request data is."""
     change_words: re.Pattern[str]
     """Words that say a sentence describes the change under review."""
+    change_description: re.Pattern[str]
+    """A sentence opening that says what the change under review does ("This PR adds")."""
+    named_element: re.Pattern[str]
+    """A name from the reviewed code (a code span, a file, a call, a camelCase identifier)."""
 
     def may_state_verdict(self, text: str) -> bool:
         """Whether `text` holds a word every verdict statement needs (a cheap pre-check)."""
@@ -113,12 +122,14 @@ class Lexicon:
         """Whether a paragraph is a lead-in or a wrap-up rather than a point.
 
         A lead-in is one short sentence ending in a colon that names nothing in the code
-        ("I found two issues:"); "Change `x` to:" introduces a concrete change instead.
+        ("I found two issues:"); "Change `x` to:" introduces a concrete change instead, unless
+        it opens the way lead-ins do ("Here is my review of `Auth.kt`:").
         """
         folded = " ".join(text[:400].lower().split())
-        if len(text) <= 400 and folded.endswith(":") and len(folded.split()) <= 20:
-            return "`" not in folded
-        return self.framing_paragraph.search(folded) is not None
+        if self.framing_paragraph.search(folded) is not None:
+            return True
+        short = len(text) <= 400 and len(folded.split()) <= 20
+        return short and folded.endswith(":") and "`" not in folded
 
 
 def _labels(values: list[Any]) -> frozenset[str]:
@@ -136,12 +147,15 @@ def _section_pattern(labels: frozenset[str]) -> re.Pattern[str]:
     )
 
 
-def _lead_tag(tags: list[str]) -> re.Pattern[str]:
-    """A review tag that opens a point: "nit:", "**Minor**:", "blocking -", "todo (later):"."""
+def _lead_tag(tags: list[str], bracketed: list[str]) -> re.Pattern[str]:
+    """A review tag that opens a point: "nit:", "**Minor**:", "blocking -", "todo (later):",
+    or a bracketed one: "[nit]", "[SECURITY]"."""
     return re.compile(
-        r"\A[ \t]*(?:\*\*|__)?(?:(?:one|small|minor|a|tiny)[ \t]+)?(?:"
+        r"\A[ \t]*(?:\*\*|__)?(?:(?:(?:one|small|minor|a|tiny)[ \t]+)?(?:"
         + "|".join(tags)
-        + r")\b(?:[ \t]*\([\w ,-]{1,40}\))?[ \t]*(?:\*\*)?[:\-]",
+        + r")\b(?:[ \t]*\([\w ,-]{1,40}\))?[ \t]*(?:\*\*)?[:\-]|\[(?:"
+        + "|".join(bracketed)
+        + r")\])",
         re.IGNORECASE,
     )
 
@@ -169,6 +183,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         {**kind_groups, **category_groups, "impact": [str(f) for f in doc["impact_sentences"]]}
     )
     verdict = doc["verdict"]
+    nit_tags = [str(tag) for tag in doc["kind"]["nit_tags"]]
+    change_tags = [*nit_tags, *(str(tag) for tag in doc["kind"]["change_tags"])]
     return Lexicon(
         field_labels=field_labels,
         title_fields=_labels(doc["title_fields"]),
@@ -187,8 +203,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
         framing_paragraph=phrase_pattern(doc["framing_paragraphs"]),
         deictic=phrase_pattern(doc["kind"]["deictic"]),
-        nit_tag=_lead_tag(doc["kind"]["nit_tags"]),
-        change_tag=_lead_tag([*doc["kind"]["nit_tags"], *doc["kind"]["change_tags"]]),
+        nit_tag=_lead_tag(nit_tags, nit_tags),
+        change_tag=_lead_tag(change_tags, [*change_tags, *doc["kind"]["bracket_tags"]]),
         verdict_phrases=PhraseSet(
             {"no_defects": verdict["no_defects"], "defects_found": verdict["defects_found"]}
         ),
@@ -204,6 +220,8 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         unsafe_code=PhraseSet({group: doc[group] for group in _UNSAFE_CODE_GROUPS}),
         request_sinks=PhraseSet({"request_sinks": doc["request_sinks"]}),
         change_words=phrase_pattern(doc["change_words"]),
+        change_description=phrase_pattern(doc["change_description"]),
+        named_element=_named_element([str(name) for name in doc["product_names"]]),
     )
 
 

@@ -29,7 +29,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from service.analysis.lexicon import NAMED_ELEMENT, load_lexicon
+from service.analysis.lexicon import load_lexicon
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +111,9 @@ _BOLD_LINE = re.compile(
 _WS = re.compile(r"\s+")
 _ENDS_SENTENCE = re.compile(r"[.!?][\s\"')\]]*\Z")
 _BOLD_LABEL = re.compile(r"[ \t]*(\*\*|__)(?P<inner>[^\n*_:]{1,60}?)[ \t]*:?[ \t]*\1[ \t]*:?")
+_HEADER_SEPARATOR = re.compile(r"[ \t][|·—–][ \t]")
 _SEVERITY_TAG = re.compile(
-    r"\[(?:critical|high|medium|moderate|low|info|minor|major)\][ \t]*", re.I
+    r"[ \t]*\[(?:critical|high|medium|moderate|low|info|minor|major)\][ \t]*", re.I
 )
 _LEAD_LABEL = re.compile(
     r"(?P<label>(?:\*\*|__)(?P<bold>[^\n*_]{1,120}?)(?:\*\*|__)[ \t]*:?|"
@@ -222,6 +223,9 @@ def _json_candidate(text: str) -> tuple[int, str] | None:
     return None
 
 
+_MAX_NESTING = 8
+"""How deep the JSON reader looks for nested finding lists."""
+_FILE_FIELDS = frozenset({"file", "path", "filename", "file path", "location"})
 _JSON_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:(?:json|JSON)[ \t]*)?\n", re.M)
 
 
@@ -400,7 +404,11 @@ def _json_document(text: str) -> Document | None:
                 segments.append(seg)
     else:
         wanted_depth = 1 if isinstance(data, list) else 2
-        spans = ((s, e) for d, s, e in _object_spans(source, offset) if d == wanted_depth)
+        spans: Iterator[tuple[int, int]] = (
+            (s, e) for d, s, e in _object_spans(source, offset) if d == wanted_depth
+        )
+        if not entries and isinstance(data, dict):
+            entries, spans = _nested_records(data, source, offset)
         for entry, (start, end) in zip(entries, spans, strict=False):
             if len(segments) >= MAX_RECORDS:
                 capped = True
@@ -411,6 +419,51 @@ def _json_document(text: str) -> Document | None:
     segments.extend(keyed)
     segments.sort(key=lambda seg: seg.start)
     return Document(tuple(segments), tuple(prose), True, False, structured=True, capped=capped)
+
+
+def _names_a_file(key: str) -> bool:
+    """Whether a JSON key is a file path ("lib/auth/jwt.ts"), not a word."""
+    return len(key) <= 300 and not any(c.isspace() for c in key) and ("/" in key or "." in key)
+
+
+def _nested_records(
+    data: dict[str, Any], source: str, offset: int
+) -> tuple[list[dict[str, Any]], Iterator[tuple[int, int]]]:
+    """Finding records nested deeper than the top level ({"files": {"lib/jwt.ts": {"issues":
+    [...]}}}): the objects in a finding list at any depth, each with its span.
+
+    Objects that are array elements are numbered in document order both in the parsed data
+    and in the text (by where they open), so the n-th one found is the n-th span. A record
+    under a key that names a file ("lib/jwt.ts") and that names no file itself is given it.
+    """
+    lexicon = load_lexicon()
+    found: list[tuple[int, dict[str, Any]]] = []
+    count = 0
+
+    def walk(value: Any, key: str, owner: str | None, depth: int) -> None:
+        nonlocal count
+        if depth > _MAX_NESTING:
+            return
+        if isinstance(value, dict):
+            for child_key, child in value.items():
+                name = str(child_key)
+                walk(child, name, name if _names_a_file(name) else owner, depth + 1)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    if _label(key) in lexicon.finding_list_keys:
+                        named = owner is None or any(_label(k) in _FILE_FIELDS for k in item)
+                        found.append((count, item if named else {"file": owner, **item}))
+                    count += 1
+                walk(item, key, owner, depth + 1)
+
+    walk(data, "", None, 0)
+    if not found:
+        return [], iter(())
+    ordered = sorted((start, end) for _, start, end in _object_spans(source, offset))
+    if len(ordered) != count:
+        return [], iter(())
+    return [entry for _, entry in found], iter([ordered[index] for index, _ in found])
 
 
 def _json_value_span(source: str, offset: int, key: str) -> tuple[int, int]:
@@ -712,7 +765,7 @@ def _blocks(tokens: Sequence[Token], lines: _Lines) -> list[_Block]:
         elif token.type == "heading_open":
             blocks.append(_Block("heading", begin, end, int(token.tag[1]), lines.raw(begin, end)))
         elif token.type == "paragraph_open":
-            blocks.extend(_paragraph_blocks(lines, begin, end))
+            blocks.extend(_paragraph_blocks(lines, begin, end, opens=not blocks))
         elif token.type in ("fence", "code_block"):
             blocks.append(_Block("fence", begin, end, info=token.info.strip().lower()))
         elif token.type == "html_block":
@@ -751,11 +804,15 @@ def _is_field_item(raw: str, field_labels: frozenset[str]) -> bool:
     return bool(sep) and _label(label) in field_labels
 
 
-def _paragraph_blocks(lines: _Lines, begin: int, end: int) -> list[_Block]:
-    """A paragraph, or a bold first line (a pseudo-heading) followed by the rest of it."""
+def _paragraph_blocks(lines: _Lines, begin: int, end: int, opens: bool) -> list[_Block]:
+    """A paragraph, or a bold first line (a pseudo-heading) followed by the rest of it.
+
+    `opens` says the paragraph opens the review: a "**Summary:** ..." there is a lead-in, not a
+    conclusion that would take in every point after it.
+    """
     first = lines.raw(begin, begin + 1)
     label = _BOLD_LABEL.match(first)
-    if label and load_lexicon().is_closing_title(label.group("inner")):
+    if label and not opens and load_lexicon().is_closing_title(label.group("inner")):
         # "**Conclusion:** ..." closes every open section, whatever its level.
         blocks = [_Block("heading", begin, begin, 1, label.group("inner"))]
         blocks.append(_Block("paragraph", begin, end))
@@ -769,7 +826,42 @@ def _paragraph_blocks(lines: _Lines, begin: int, end: int) -> list[_Block]:
         if end > begin + 1:
             blocks.append(_Block("paragraph", begin + 1, end))
         return blocks
-    return [_Block("paragraph", begin, end)]
+    if end > begin + 1 and _is_header_line(first):
+        # A bot's header line on top of its point ("🤖 infra-lint | severity: HIGH | rule
+        # `X`" and the finding on the next line) frames the point, as its own paragraph would.
+        return [
+            _Block("paragraph", begin, begin + 1),
+            *_severity_tagged_lines(lines, begin + 1, end),
+        ]
+    return _severity_tagged_lines(lines, begin, end)
+
+
+def _is_header_line(line: str) -> bool:
+    """Whether a line is a bot's header: short, split by separators, and framing by the
+    lexicon. Hard-wrapped prose has no separators, so its first line is never taken apart."""
+    return (
+        len(line) <= 200
+        and _HEADER_SEPARATOR.search(line) is not None
+        and load_lexicon().is_framing_paragraph(_clean_line(line))
+    )
+
+
+def _severity_tagged_lines(lines: _Lines, begin: int, end: int) -> list[_Block]:
+    """A paragraph whose lines open with severity tags ("[HIGH] ...", "[LOW] ...") is one point
+    per tagged line, as a list would be; any other paragraph is one block."""
+    tagged = [
+        number for number in range(begin, end) if _SEVERITY_TAG.match(lines.raw(number, number + 1))
+    ]
+    if len(tagged) < 2:
+        return [_Block("paragraph", begin, end)]
+    bounds = ([begin] if tagged[0] > begin else []) + tagged + [end]
+    return [_Block("paragraph", start, stop) for start, stop in itertools.pairwise(bounds)]
+
+
+def _is_closing_label(block: _Block) -> bool:
+    """Whether a heading block is a closing label in a paragraph ("**Verdict:** ..."), which
+    has no line of its own."""
+    return block.kind == "heading" and block.begin == block.end
 
 
 def _sections(blocks: list[_Block]) -> _Section:
@@ -949,7 +1041,7 @@ class _Reader:
         if self.lexicon.change_tag.match(text.lstrip()):
             return True
         raised = self.lexicon.reading.first(text)
-        return bool(raised.keys() & {"problem", "advice", "suggestion", "hedge", "context_request"})
+        return bool(raised.keys() & _RAISING_GROUPS)
 
     def _verdict_then_point(
         self, start: int, end: int, body: str, verdicts: dict[str, int]
@@ -1035,7 +1127,11 @@ class _Reader:
             return not (
                 self.lexicon.cancels_verdict(body, no_defects) or self._raises_anything(rest)
             )
-        return "defects_found" in found and _words(body) <= 30 and not NAMED_ELEMENT.search(body)
+        return (
+            "defects_found" in found
+            and _words(body) <= 30
+            and not self.lexicon.named_element.search(body)
+        )
 
     def suggestion(self, block: _Block, follows_point: bool) -> None:
         """A suggested-change block (a review bot's ```suggestion): a concrete change request.
@@ -1061,7 +1157,10 @@ class _Reader:
         """A review with no list, heading or table: each paragraph that makes a point."""
         follows_point = False
         framed: list[Prose] = []
+        closed = False
         for block in blocks:
+            # Whatever follows a closing label ("**Verdict:** ...") concludes, it raises nothing.
+            closed = closed or _is_closing_label(block)
             if block.kind == "fence" and block.info == "suggestion":
                 self.suggestion(block, follows_point)
                 follows_point = False
@@ -1070,7 +1169,7 @@ class _Reader:
             if block.kind == "list" and block.field_list:
                 self.field_card(block)
                 continue
-            if block.kind != "paragraph":
+            if block.kind != "paragraph" or closed:
                 self.prose_block(block)
                 continue
             start, end = self.lines.span(block.begin, block.end)
@@ -1106,6 +1205,9 @@ class _Reader:
 
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)")
+_RAISING_GROUPS = frozenset(
+    {"problem", "contrast", "advice", "suggestion", "hedge", "context_request"}
+)
 _NUMBERED_POINT = re.compile(
     r"(?:issue|finding|problem|bug|vulnerability|concern|observation|suggestion|recommendation"
     r"|item|point|comment)[ \t]{0,2}#?\d{1,4}[ \t]{0,2}[:.)\u2014\u2013-]",
@@ -1163,7 +1265,10 @@ def _read_markdown(text: str, unclosed: bool) -> Document:
         for b in blocks
     )
     reader = _Reader(text, lines)
-    structural = any(b.kind in ("heading", "table") or _is_item_list(b) for b in blocks)
+    structural = any(
+        (b.kind == "heading" and not _is_closing_label(b)) or b.kind == "table" or _is_item_list(b)
+        for b in blocks
+    )
     if structural:
         reader.section(_sections(blocks), top=True)
     else:

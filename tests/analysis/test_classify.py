@@ -462,3 +462,51 @@ def test_a_bare_suggested_change_is_not_a_security_point_by_its_code_alone() -> 
     decided = classify(seg, code)
     assert decided.kind is Kind.FINDING
     assert decided.category.id == "quality-other"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "group"),
+    [
+        # A contrast claims a problem in a point about the code ...
+        ("`verify()` compares with `==` rather than `hmac.compare_digest`.", "problem"),
+        # ... but not in a sentence that says what the change under review does.
+        ("This PR moves validation into a middleware and returns 401 instead of 403.", None),
+        ("The patch now reads the key from the vault instead of the config file.", None),
+    ],
+)
+def test_a_contrast_describing_the_change_claims_nothing(sentence: str, group: str | None) -> None:
+    assert sentence_group(sentence, load_lexicon()) == group
+
+
+def test_a_product_spelled_in_camel_case_is_no_name_from_the_code() -> None:
+    lexicon = load_lexicon()
+    advice = "With WebViews it's usually worth limiting which origins can be loaded."
+    assert sentence_group(advice, lexicon) == "advice"
+    # A camel-case name that is not a product still makes the same advice specific.
+    named = "With ProfileWebView it's usually worth limiting which origins can be loaded."
+    assert sentence_group(named, lexicon) == "problem"
+
+
+def test_a_span_that_sets_a_configuration_key_counts_in_full() -> None:
+    text = "Why does the log shipper need `privileged: true` here?"
+    scores = _cue_scores(_point(text), load_lexicon())
+    assert scores["authorization"][0] == 3.0
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("[SECURITY] `backup.rb`: `db_name` comes from the admin form unchanged.", Kind.FINDING),
+        ("[HIGH] `APP_DEBUG` is set in `.env.production`.", Kind.FINDING),
+        ("[nit] `tmp2` in `rotate()`.", Kind.FINDING),
+        # Brackets around anything else are not a tag.
+        ("[docs] The README now mentions `--dry-run`.", Kind.OBSERVATION),
+    ],
+)
+def test_a_bracketed_tag_opens_a_point_that_asks_for_a_change(text: str, kind: Kind) -> None:
+    assert classify(_point(text, origin="paragraph"), text).kind is kind
+
+
+def test_a_suggested_change_is_a_finding_whatever_its_words() -> None:
+    code = "Suggested change:\nYou've solved %d problems today. Great job!"
+    assert classify(_point(code, origin="suggestion"), code).kind is Kind.FINDING

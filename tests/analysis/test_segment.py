@@ -572,3 +572,83 @@ def test_a_short_verdict_paragraph_is_a_point_only_when_it_names_code(
 def test_a_field_list_longer_than_a_card_stays_prose() -> None:
     body = "".join(f"- **Issue:** problem {n}\n" for n in range(MAX_CARD_FIELDS + 1))
     assert segment(normalize(body).text).segments == ()
+
+
+def test_lines_opened_by_severity_tags_are_one_point_each() -> None:
+    body = (
+        "Security review of the deploy config\n\n"
+        "[HIGH] `.env.production` sets `APP_DEBUG=true`.\n"
+        "[MEDIUM] `config/session.php` leaves the cookie's `secure` flag off\n"
+        "in production.\n"
+        "[LOW] `composer.json` pins `guzzle` at `7.4.1`."
+    )
+    points = [s.text for s in segment(body).segments]
+    assert len(points) == 3
+    assert points[1].startswith("[MEDIUM]")
+    assert points[1].endswith("in production.")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ":robot: SecScan | rule `CS-DESER-001` | severity: High",
+        "🤖 **CodeGuard** · rule `r.eval-user-input` · severity: high",
+    ],
+)
+def test_a_bot_rule_header_frames_the_comment(header: str) -> None:
+    body = f"{header}\n\n`eval(params[:q])` runs whatever the client sends."
+    points = segment(body).segments
+    assert [p.text for p in points] == ["`eval(params[:q])` runs whatever the client sends."]
+
+
+def test_a_closing_label_does_not_turn_the_points_before_it_into_a_preamble() -> None:
+    body = (
+        "Here is my review of `Auth.kt`:\n\n"
+        '**1. Signing key lives in the source.** `Algorithm.HMAC256("demo-secret")` ships the '
+        "JWT key inside the jar.\n\n"
+        "**2. Tokens never expire.** `JWT.create()` has no `withExpiresAt(...)`.\n\n"
+        "**Verdict:** security issues found - please address 1 and 2 before merging."
+    )
+    document = segment(body)
+    assert len(document.segments) == 2
+    assert all("Verdict" not in point.text for point in document.segments)
+
+
+def test_a_summary_label_that_opens_the_review_does_not_take_in_the_points_after_it() -> None:
+    body = (
+        "**Summary:** `RegisterWebhook` stores a callback URL and `DeliverEvent` posts to it.\n\n"
+        "**Server-side request forgery:** `req.GetCallbackUrl()` goes into `http.Post` "
+        "unchecked.\n\n"
+        "**Timeouts:** `http.DefaultClient` has no timeout."
+    )
+    titles = [point.text.split(":")[0] for point in segment(body).segments]
+    assert titles == ["Server-side request forgery", "Timeouts"]
+
+
+def test_a_bot_header_on_the_first_line_of_a_paragraph_frames_the_point_below_it() -> None:
+    body = (
+        ":robot: **infra-lint** | severity: HIGH | rule `ANS-TLS-004`\n"
+        "`tasks/main.yml:27` - `get_url` fetches the tarball with `validate_certs: no`."
+    )
+    points = segment(body).segments
+    assert [p.text for p in points] == [
+        "`tasks/main.yml:27` - `get_url` fetches the tarball with `validate_certs: no`."
+    ]
+
+
+def test_findings_nested_under_files_in_a_json_answer_are_read_with_their_file() -> None:
+    answer = {
+        "summary": "Reviewed 2 files.",
+        "files": {
+            "lib/auth/jwt.ts": {"risk": "high", "issues": [{"line": 7, "message": "A"}]},
+            "app/route.ts": {"risk": "high", "issues": [{"line": 22, "message": "B"}]},
+            "schema.prisma": {"risk": "none", "issues": []},
+        },
+        "security_concerns": "Yes",
+    }
+    body = json.dumps(answer, indent=2)
+    points = segment(body).segments
+    assert [p.field("file") for p in points] == ["lib/auth/jwt.ts", "app/route.ts"]
+    # Each point's span is its record in the answer.
+    records = [json.loads(body[point.start : point.end]) for point in points]
+    assert [record["message"] for record in records] == ["A", "B"]

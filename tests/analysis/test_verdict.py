@@ -58,6 +58,12 @@ from service.analysis.model import Flag, Verdict
         ("```yaml\nverdict: pass\nsecurity_issues: []\n```", Verdict.NO_DEFECTS),
         ("verdict: pass\nsecurity_issues: []\nnotes: Nothing to change.\n", Verdict.NO_DEFECTS),
         ('{"security_issues": []}', Verdict.NO_DEFECTS),
+        # A scanner's zero count, and the "angle" a reviewer looks from.
+        ("✅ security-scan: 0 issues found in 14 changed files.", Verdict.NO_DEFECTS),
+        ("Trivy scan passed\nVulnerabilities: 0 (CRITICAL 0, HIGH 0)", Verdict.NO_DEFECTS),
+        ("Nothing to flag from a security angle.", Verdict.NO_DEFECTS),
+        ("Looked at the chart: nothing concerning from a security angle.", Verdict.NO_DEFECTS),
+        ("Clean from a security perspective.", Verdict.NO_DEFECTS),
         ('{"security_concerns": "Yes", "summary": "see the findings"}', Verdict.DEFECTS_FOUND),
         ("Automated security scan: 0 vulnerabilities detected.", Verdict.NO_DEFECTS),
         ("Automated security scan: 2 vulnerabilities detected.", Verdict.DEFECTS_FOUND),
