@@ -141,12 +141,18 @@ def _reading(
     contrast = _CONTRAST.search(sentence)
     turn = contrast.end() if contrast else len(sentence) + 1
     cues: list[tuple[str, int, int]] = []
+    summarises: bool | None = None
     describes_change: bool | None = None
     for group, start, _ in matches:
         weighted = lexicon.category_weights.get(group)
         if weighted is not None:
             cues.append((weighted[0], weighted[1], start))
             continue
+        if group in ("problem", "contrast"):
+            if summarises is None:
+                summarises = lexicon.change_summary.match(sentence) is not None
+            if summarises:
+                continue
         if group == "contrast":
             if describes_change is None:
                 describes_change = lexicon.change_description.match(sentence) is not None

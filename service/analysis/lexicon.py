@@ -97,6 +97,8 @@ class Lexicon:
     """Words that say a sentence describes the change under review."""
     change_description: re.Pattern[str]
     """A sentence opening that says what the change under review does ("This PR adds")."""
+    change_summary: re.Pattern[str]
+    """A sentence that summarises the change with a bare verb ("Drops the unused `x` line")."""
     named_element: re.Pattern[str]
     """A name from the reviewed code (a code span, a file, a call, a camelCase identifier)."""
 
@@ -221,6 +223,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         request_sinks=PhraseSet({"request_sinks": doc["request_sinks"]}),
         change_words=phrase_pattern(doc["change_words"]),
         change_description=phrase_pattern(doc["change_description"]),
+        change_summary=phrase_pattern(doc["change_summary"]),
         named_element=_named_element([str(name) for name in doc["product_names"]]),
     )
 

@@ -565,7 +565,47 @@ def _yaml_document(text: str) -> Document | None:
         if label in lexicon.finding_list_keys and _names_an_issue(scalar):
             title, body = _title_and_body(scalar, lexicon.field_labels)
             segments.append(Segment(start, stop, title, body, "yaml", ((label, scalar),)))
+    if not segments:
+        for entry, item_start, item_stop in _nested_yaml_records(data, source, begin):
+            seg = _record_segment(_fields_of(entry), item_start, item_stop, "yaml")
+            if seg:
+                segments.append(seg)
     return Document(tuple(segments), tuple(prose), True, not closed, structured=True)
+
+
+def _nested_yaml_records(
+    data: dict[str, Any], source: str, begin: int
+) -> list[tuple[dict[str, Any], int, int]]:
+    """Finding records in lists nested inside lists ("screens:\n- name: Pin\n  findings:\n
+    - ..."), which the key walk does not reach: each record with its span, read from the
+    parser's node marks (the data and its node tree are walked side by side)."""
+    try:
+        root = yaml.compose(source, Loader=_YAML_LOADER)
+    except yaml.YAMLError:
+        return []
+    if root is None:
+        return []
+    lexicon = load_lexicon()
+    found: list[tuple[dict[str, Any], int, int]] = []
+
+    def walk(value: Any, node: yaml.Node, key: str, depth: int) -> None:
+        if depth > _MAX_NESTING or len(found) >= MAX_RECORDS:
+            return
+        if isinstance(value, dict) and isinstance(node, yaml.MappingNode):
+            if len(value) != len(node.value):
+                return  # merge keys or duplicates: the two walks no longer line up
+            for (child_key, child), (_, child_node) in zip(value.items(), node.value, strict=True):
+                walk(child, child_node, str(child_key), depth + 1)
+        elif isinstance(value, list) and isinstance(node, yaml.SequenceNode):
+            for item, item_node in zip(value, node.value, strict=False):
+                if isinstance(item, dict) and _label(key) in lexicon.finding_list_keys:
+                    start = begin + item_node.start_mark.index
+                    found.append((item, start, begin + item_node.end_mark.index))
+                else:
+                    walk(item, item_node, key, depth + 1)
+
+    walk(data, root, "", 0)
+    return found[:MAX_RECORDS]
 
 
 _YAML_ITEM = re.compile(r"^([ \t]*)-(?:[ \t]|$)", re.M)

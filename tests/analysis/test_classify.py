@@ -510,3 +510,11 @@ def test_a_bracketed_tag_opens_a_point_that_asks_for_a_change(text: str, kind: K
 def test_a_suggested_change_is_a_finding_whatever_its_words() -> None:
     code = "Suggested change:\nYou've solved %d problems today. Great job!"
     assert classify(_point(code, origin="suggestion"), code).kind is Kind.FINDING
+
+
+def test_a_change_summarised_with_a_bare_verb_claims_nothing() -> None:
+    lexicon = load_lexicon()
+    summary = "Switches the base image and drops the unused `EXPOSE 22` line."
+    assert sentence_group(summary, lexicon) is None
+    # The same words said of the code as it is are a claim.
+    assert sentence_group("The `EXPOSE 22` line is unused.", lexicon) == "problem"

@@ -652,3 +652,21 @@ def test_findings_nested_under_files_in_a_json_answer_are_read_with_their_file()
     # Each point's span is its record in the answer.
     records = [json.loads(body[point.start : point.end]) for point in points]
     assert [record["message"] for record in records] == ["A", "B"]
+
+
+def test_findings_nested_in_a_yaml_list_are_read_with_their_spans() -> None:
+    body = (
+        "review:\n"
+        "  verdict: changes_requested\n"
+        "  screens:\n"
+        "    - name: PinSetupScreen\n"
+        "      findings:\n"
+        "        - severity: high\n"
+        "          issue: The PIN is hashed with unsalted SHA-1.\n"
+        "    - name: SettingsScreen\n"
+        "      findings: []\n"
+    )
+    points = segment(body).segments
+    assert len(points) == 1
+    assert body[points[0].start : points[0].end].startswith("severity: high")
+    assert points[0].field("severity") == "high"
