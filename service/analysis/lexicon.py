@@ -28,7 +28,8 @@ def _named_element(product_names: list[str]) -> re.Pattern[str]:
         r"ya?ml|json|sql|html|css|scss|vue|xml|toml|gradle|md)\b"
         r"|\w{1,60}+\(\)"
         r"|[a-z][a-z0-9]{1,30}+[A-Z][A-Za-z0-9]{1,40}\b"
-        rf"|(?!(?:{products})\b)"
+        # The upper-case guard keeps the product check off every other position.
+        rf"|(?=[A-Z])(?!(?:{products})\b)"
         r"[A-Z][a-z0-9]{1,20}+[A-Z][a-z0-9]{1,20}+[A-Z]?[A-Za-z0-9]{0,30}\b"
         r"|[a-z][a-z0-9]{0,30}+_[a-z0-9_]{1,40}\b"
         r"|[a-z]\w{0,30}+\.[a-z]\w{1,40}+\()",
@@ -72,6 +73,7 @@ class Lexicon:
     framing_title: re.Pattern[str]
     closing_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
+    """How a framing paragraph opens (matched at its start: every pattern is anchored)."""
     deictic: re.Pattern[str]
     nit_tag: re.Pattern[str]
     """A lead tag that marks a small change ("nit:"): a finding of low severity."""
@@ -128,10 +130,18 @@ class Lexicon:
         it opens the way lead-ins do ("Here is my review of `Auth.kt`:").
         """
         folded = " ".join(text[:400].lower().split())
-        if self.framing_paragraph.search(folded) is not None:
+        if self.framing_paragraph.match(folded) is not None:
             return True
         short = len(text) <= 400 and len(folded.split()) <= 20
         return short and folded.endswith(":") and "`" not in folded
+
+
+def _opening(fragments: list[str]) -> list[str]:
+    """Fragments that must match where the text starts, without their `^`: matched with
+    `match`, an alternation of them is tried once instead of at every position."""
+    if not all(str(fragment).startswith("^") for fragment in fragments):
+        raise ValueError("every framing paragraph pattern must start with ^")
+    return [str(fragment)[1:] for fragment in fragments]
 
 
 def _labels(values: list[Any]) -> frozenset[str]:
@@ -203,7 +213,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         section_label=_section_pattern(field_labels | _labels(doc["type_fields"])),
         framing_title=re.compile("|".join(f"(?:{f})" for f in doc["framing_titles"])),
         closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
-        framing_paragraph=phrase_pattern(doc["framing_paragraphs"]),
+        framing_paragraph=phrase_pattern(_opening(doc["framing_paragraphs"])),
         deictic=phrase_pattern(doc["kind"]["deictic"]),
         nit_tag=_lead_tag(nit_tags, nit_tags),
         change_tag=_lead_tag(change_tags, [*change_tags, *doc["kind"]["bracket_tags"]]),
