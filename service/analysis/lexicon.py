@@ -72,6 +72,7 @@ class Lexicon:
     section_label: re.Pattern[str]
     framing_title: re.Pattern[str]
     closing_title: re.Pattern[str]
+    point_section_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
     """How a framing paragraph opens (matched at its start: every pattern is anchored)."""
     deictic: re.Pattern[str]
@@ -117,6 +118,10 @@ class Lexicon:
     def is_framing_title(self, title: str) -> bool:
         """Whether a heading names an introduction, summary or conclusion, not a point."""
         return self.framing_title.fullmatch(_fold_title(title)) is not None
+
+    def is_point_section_title(self, title: str) -> bool:
+        """Whether a framing heading holds the review's points ("Findings", "Review of `x`")."""
+        return self.point_section_title.fullmatch(_fold_title(title)) is not None
 
     def is_closing_title(self, title: str) -> bool:
         """Whether a heading names a conclusion or summary (its lists restate, not add)."""
@@ -213,6 +218,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         section_label=_section_pattern(field_labels | _labels(doc["type_fields"])),
         framing_title=re.compile("|".join(f"(?:{f})" for f in doc["framing_titles"])),
         closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
+        point_section_title=re.compile("|".join(f"(?:{f})" for f in doc["point_section_titles"])),
         framing_paragraph=phrase_pattern(_opening(doc["framing_paragraphs"])),
         deictic=phrase_pattern(doc["kind"]["deictic"]),
         nit_tag=_lead_tag(nit_tags, nit_tags),

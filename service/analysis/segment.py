@@ -483,7 +483,7 @@ def _json_value_span(source: str, offset: int, key: str) -> tuple[int, int]:
     return offset + at, offset + end
 
 
-_LEAD_SENTENCE = re.compile(r"(?P<value>[^\n.!?]{1,80})(?:[.!?]+|\n|\Z)")
+_LEAD_SENTENCE = re.compile(r"(?P<value>[^\n.!?:]{1,80})(?:[.!?:]+|\n|\Z)")
 MAX_CARD_FIELDS = 24
 """A finding card (a list of `Label: value` items) has a handful of fields, not thousands."""
 MAX_YAML_CHARS = 64 * 1024
@@ -989,7 +989,19 @@ class _Reader:
         framing = bool(title) and self.lexicon.is_framing_title(title)
         closing = bool(title) and self.lexicon.is_closing_title(title)
         if section.children or item_lists or tables or top or framing:
+            # Paragraphs under "### Findings" or "## Review of `x`" are the review's points.
+            points_within = framing and self.lexicon.is_point_section_title(title)
+            run: list[_Block] = []
             for block in section.blocks:
+                if points_within and (
+                    block.kind == "paragraph"
+                    or (block.kind == "fence" and block.info == "suggestion")
+                ):
+                    run.append(block)
+                    continue
+                if run:
+                    self.paragraphs(run)
+                    run = []
                 if _is_item_list(block) and not closing:
                     self.list_items(block)
                 elif _is_table(block) and not closing:
@@ -998,6 +1010,8 @@ class _Reader:
                     self.field_card(block)
                 else:
                     self.prose_block(block)
+            if run:
+                self.paragraphs(run)
             if heading and (section.children or item_lists or tables or framing):
                 start, end = self.lines.span(heading.begin, heading.end)
                 self.prose.append(Prose(start, end, title))

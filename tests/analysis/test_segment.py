@@ -670,3 +670,26 @@ def test_findings_nested_in_a_yaml_list_are_read_with_their_spans() -> None:
     assert len(points) == 1
     assert body[points[0].start : points[0].end].startswith("severity: high")
     assert points[0].field("severity") == "high"
+
+
+def test_paragraphs_under_a_findings_heading_are_points_and_a_summary_stays_prose() -> None:
+    body = (
+        "### Summary\nThis PR adds `setTreasury(address)` to `Vault.sol`.\n\n"
+        "### Findings\n**`setTreasury` is callable by anyone.** It has no `onlyOwner` modifier.\n\n"
+        "**Gas:** `sweep()` iterates over the whole `supportedTokens` array.\n\n"
+        "### Conclusion\nTwo remarks above."
+    )
+    points = [p.text for p in segment(body).segments]
+    assert len(points) == 2
+    assert points[0].startswith("`setTreasury` is callable by anyone.")
+
+
+def test_a_security_section_that_opens_with_no_issues_and_a_colon_is_the_verdict() -> None:
+    body = (
+        "### Security\nNo issues: it triggers on `pull_request`, keeps the read-only token and "
+        "pins every action to a SHA.\n\n"
+        "### Suggestions\n- `node-version` is repeated in three jobs."
+    )
+    document = segment(body)
+    assert [p.text for p in document.segments] == ["`node-version` is repeated in three jobs."]
+    assert any(p.label == "security concerns" for p in document.prose)
