@@ -340,6 +340,10 @@ def decide_kind(
         return Kind.OBSERVATION
     if stated or segment.origin in _STRUCTURED_ORIGINS or segment.field("suggestion") is not None:
         return Kind.FINDING
+    # General advice given alongside a request for context ("I can't assess this without the
+    # router. As general guidance: validate every input.") is still advice.
+    if counts["context_request"] and counts["advice"]:
+        return Kind.RECOMMENDATION
     # A question the point cannot answer without more context ("Is it behind the gateway? Hard
     # to judge without knowing that.") asks for context, like an explicit request.
     if counts["context_request"] or (counts["question"] and not counts["problem"]):

@@ -518,3 +518,13 @@ def test_a_change_summarised_with_a_bare_verb_claims_nothing() -> None:
     assert sentence_group(summary, lexicon) is None
     # The same words said of the code as it is are a claim.
     assert sentence_group("The `EXPOSE 22` line is unused.", lexicon) == "problem"
+
+
+def test_general_advice_beside_a_request_for_context_is_a_recommendation() -> None:
+    text = (
+        "I can't tell from this diff whether the router checks auth. "
+        "It's important to validate every external input."
+    )
+    assert classify(_point(text, origin="paragraph"), text).kind is Kind.RECOMMENDATION
+    alone = "I can't tell from this diff whether the router checks auth."
+    assert classify(_point(alone, origin="paragraph"), alone).kind is Kind.OBSERVATION
