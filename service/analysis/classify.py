@@ -48,7 +48,7 @@ _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 _CONTRAST = re.compile(r"[,;]\s+(?:but|however|though|yet)\b,?\s*|(?<!\s)\s+but\s+", re.IGNORECASE)
 READ_CHARS = 6000
 """How much of one point is read for its kind, category and severity (its lead decides)."""
-_STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table", "suggestion"})
+_STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
 _KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem", "question")
 

@@ -889,6 +889,8 @@ def _is_header_line(line: str) -> bool:
 def _severity_tagged_lines(lines: _Lines, begin: int, end: int) -> list[_Block]:
     """A paragraph whose lines open with severity tags ("[HIGH] ...", "[LOW] ...") is one point
     per tagged line, as a list would be; any other paragraph is one block."""
+    if "[" not in lines.raw(begin, end):
+        return [_Block("paragraph", begin, end)]
     tagged = [
         number for number in range(begin, end) if _SEVERITY_TAG.match(lines.raw(number, number + 1))
     ]

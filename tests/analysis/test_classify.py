@@ -153,6 +153,16 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("`User.findById(req.params.id)` loads the user.", None),
         ("`name = request.args['n']` is read once.", None),
         ("`open('audit.log', 'a')` appends the line.", None),
+        # A contrast claims a problem in a point about the code, not in a sentence that says
+        # what the change under review does, nor in a change summarised with a bare verb.
+        ("`verify()` compares with `==` rather than `hmac.compare_digest`.", "problem"),
+        ("This PR moves validation into a middleware and returns 401 instead of 403.", None),
+        ("The patch now reads the key from the vault instead of the config file.", None),
+        ("Switches the base image and drops the unused `EXPOSE 22` line.", None),
+        ("The `EXPOSE 22` line is unused.", "problem"),
+        # A product spelled in camel case is no name from the code; another camel-case name is.
+        ("With WebViews it's usually worth limiting which origins can be loaded.", "advice"),
+        ("With ProfileWebView it's usually worth limiting which origins can be loaded.", "problem"),
     ],
 )
 def test_sentences_fall_into_groups(sentence: str, group: str | None) -> None:
@@ -464,29 +474,6 @@ def test_a_bare_suggested_change_is_not_a_security_point_by_its_code_alone() -> 
     assert decided.category.id == "quality-other"
 
 
-@pytest.mark.parametrize(
-    ("sentence", "group"),
-    [
-        # A contrast claims a problem in a point about the code ...
-        ("`verify()` compares with `==` rather than `hmac.compare_digest`.", "problem"),
-        # ... but not in a sentence that says what the change under review does.
-        ("This PR moves validation into a middleware and returns 401 instead of 403.", None),
-        ("The patch now reads the key from the vault instead of the config file.", None),
-    ],
-)
-def test_a_contrast_describing_the_change_claims_nothing(sentence: str, group: str | None) -> None:
-    assert sentence_group(sentence, load_lexicon()) == group
-
-
-def test_a_product_spelled_in_camel_case_is_no_name_from_the_code() -> None:
-    lexicon = load_lexicon()
-    advice = "With WebViews it's usually worth limiting which origins can be loaded."
-    assert sentence_group(advice, lexicon) == "advice"
-    # A camel-case name that is not a product still makes the same advice specific.
-    named = "With ProfileWebView it's usually worth limiting which origins can be loaded."
-    assert sentence_group(named, lexicon) == "problem"
-
-
 def test_a_span_that_sets_a_configuration_key_counts_in_full() -> None:
     text = "Why does the log shipper need `privileged: true` here?"
     scores = _cue_scores(_point(text), load_lexicon())
@@ -510,14 +497,6 @@ def test_a_bracketed_tag_opens_a_point_that_asks_for_a_change(text: str, kind: K
 def test_a_suggested_change_is_a_finding_whatever_its_words() -> None:
     code = "Suggested change:\nYou've solved %d problems today. Great job!"
     assert classify(_point(code, origin="suggestion"), code).kind is Kind.FINDING
-
-
-def test_a_change_summarised_with_a_bare_verb_claims_nothing() -> None:
-    lexicon = load_lexicon()
-    summary = "Switches the base image and drops the unused `EXPOSE 22` line."
-    assert sentence_group(summary, lexicon) is None
-    # The same words said of the code as it is are a claim.
-    assert sentence_group("The `EXPOSE 22` line is unused.", lexicon) == "problem"
 
 
 def test_general_advice_beside_a_request_for_context_is_a_recommendation() -> None:
