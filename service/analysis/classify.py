@@ -42,11 +42,18 @@ _CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
 # string or a path (`'synchronize'`, `../views`).
 _CALLS_OR_ASSIGNS = re.compile(r"`(?![\"'])[^`\n(=]*[(=][^`\n]*`")
 _SETS_A_KEY = re.compile(r"`[\w.-]{1,60}:[ \t]")
+_DECORATES = re.compile(r"`@[\w.]{1,80}")
+# One name turned into another, the way a rename is asked for: "`usrNm` -> `userName`".
+_RENAME_ARROW = re.compile(r"`[^`\n]{1,80}`[ \t]*(?:->|→|=>)[ \t]*`")
 _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 # The lookbehind starts the "but" alternative only where a run of spaces starts; without it a
 # long run was tried from every space in it (quadratic; ~0.6 s per 6,000-space sentence).
 _CONTRAST = re.compile(r"[,;]\s+(?:but|however|though|yet)\b,?\s*|(?<!\s)\s+but\s+", re.IGNORECASE)
 READ_CHARS = 6000
+_TYPE_VALUE_CHARS = 60
+_WORD_JOINERS = re.compile(r"[-_]+")
+_MARKER_CHARS = 80
+"""Where a point's writer marks what it is about ("One thing unrelated to security: ...")."""
 """How much of one point is read for its kind, category and severity (its lead decides)."""
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
@@ -169,6 +176,8 @@ def _reading(
         kind_group = _group(sentence, starts, lexicon)
     if kind_group is None and code and _shows_unsafe_call(sentence, code, lexicon):
         kind_group = "problem"
+    if kind_group is None and len(code) > 1 and _RENAME_ARROW.search(sentence):
+        kind_group = "problem"
     return Reading(sentence, kind_group, tuple(cues), impact, tuple(code))
 
 
@@ -196,13 +205,14 @@ def _data_into_sink(
 
 
 def _uses_an_api(text: str, span: tuple[int, int]) -> bool:
-    """Whether a code span calls, assigns, sets a key or reaches into something
-    (`pickle.loads(x)`, `shell=True`, `privileged: true`, `el.innerHTML`) rather than quoting a
-    name, a string or a path."""
+    """Whether a code span calls, assigns, sets a key, applies a decorator or reaches into
+    something (`pickle.loads(x)`, `shell=True`, `privileged: true`, `@csrf_exempt`,
+    `el.innerHTML`) rather than quoting a name, a string or a path."""
     return bool(
         _CALLS_OR_ASSIGNS.match(text, *span)
         or _REACHES_INTO.match(text, *span)
         or _SETS_A_KEY.match(text, *span)
+        or _DECORATES.match(text, *span)
     )
 
 
@@ -340,9 +350,13 @@ def decide_kind(
         return Kind.OBSERVATION
     if stated or segment.origin in _STRUCTURED_ORIGINS or segment.field("suggestion") is not None:
         return Kind.FINDING
-    # General advice given alongside a request for context ("I can't assess this without the
-    # router. As general guidance: validate every input.") is still advice.
-    if counts["context_request"] and counts["advice"]:
+    # General advice or a conditional caveat given alongside a request for context ("I can't
+    # assess this without the router. As general guidance: validate every input."; "If
+    # `return_to` can ever come from the query string, check it. I can't tell from this diff.")
+    # is still advice.
+    if counts["context_request"] and (
+        counts["advice"] or any(_conditional_caveat(r) for r in sentences_read)
+    ):
         return Kind.RECOMMENDATION
     # A question the point cannot answer without more context ("Is it behind the gateway? Hard
     # to judge without knowing that.") asks for context, like an explicit request.
@@ -351,6 +365,12 @@ def decide_kind(
     if counts["advice"] or counts["suggestion"] or counts["hedge"]:
         return Kind.RECOMMENDATION
     return Kind.OBSERVATION
+
+
+def _conditional_caveat(reading: Reading) -> bool:
+    """A hedge made as a condition ("If `return_to` can ever be set from the query string, it
+    should be checked"), unlike one that says what the writer cannot see ("without seeing")."""
+    return reading.group == "hedge" and reading.text[:3].lower() == "if "
 
 
 def _cue_scores(
@@ -405,7 +425,24 @@ def _stated_type(segment: Segment, lexicon: Lexicon, taxonomy: Taxonomy) -> list
             return [c for c in taxonomy.categories if c.securereviewer == broad.securereviewer]
         if folded in taxonomy.by_id:
             return [taxonomy.by_id[folded]]
+        named = _named_class(folded, lexicon, taxonomy)
+        if named is not None:
+            return [named]
     return []
+
+
+def _named_class(value: str, lexicon: Lexicon, taxonomy: Taxonomy) -> Category | None:
+    """The category a short type value names in its own words ("denial-of-service",
+    "compromised-third-party-action", "style"): the one its strongest cue points to."""
+    if len(value) > _TYPE_VALUE_CHARS:
+        return None
+    cues = read(_WORD_JOINERS.sub(" ", value), lexicon).cues
+    if not cues:
+        return None
+    category, weight, _ = max(cues, key=lambda cue: cue[1])
+    if weight < 2 or any(cue[1] == weight and cue[0] != category for cue in cues):
+        return None
+    return taxonomy.by_id.get(category)
 
 
 def decide_category(
@@ -415,8 +452,11 @@ def decide_category(
     taxonomy: Taxonomy,
     sentences_read: list[Reading] | None = None,
 ) -> Category:
-    """Category of a point: a CWE id or a stated type first, then the cue vote."""
+    """Category of a point: a CWE id or a stated type first, then the cue vote; a point its
+    writer opens as not about security takes a quality category."""
     allowed = _stated_type(segment, lexicon, taxonomy)
+    if not allowed and not cwes and lexicon.not_security.search(segment.text[:_MARKER_CHARS]):
+        return _quality_category(_cue_scores(segment, lexicon, sentences_read), taxonomy)
     for cwe in cwes:
         category = taxonomy.for_cwe(cwe)
         if category is not None and (not allowed or category in allowed):
@@ -431,6 +471,12 @@ def decide_category(
     text = f"{segment.title or ''} {segment.text[:READ_CHARS]}"
     fallback = "security-other" if lexicon.security_generic.search(text) else "quality-other"
     return taxonomy.get(fallback)
+
+
+def _quality_category(scores: dict[str, tuple[float, int]], taxonomy: Taxonomy) -> Category:
+    """The highest-scored category of the quality family, or `quality-other`."""
+    quality = [c for c in taxonomy.categories if not c.security and c.id in scores]
+    return _highest_scored(scores, quality, taxonomy) if quality else taxonomy.get("quality-other")
 
 
 def _highest_scored(

@@ -104,6 +104,8 @@ class Lexicon:
     """A sentence that summarises the change with a bare verb ("Drops the unused `x` line")."""
     named_element: re.Pattern[str]
     """A name from the reviewed code (a code span, a file, a call, a camelCase identifier)."""
+    not_security: re.Pattern[str]
+    """A point the writer says is not about security ("One thing unrelated to security: ...")."""
 
     def may_state_verdict(self, text: str) -> bool:
         """Whether `text` holds a word every verdict statement needs (a cheap pre-check)."""
@@ -241,6 +243,7 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         change_description=phrase_pattern(doc["change_description"]),
         change_summary=phrase_pattern(doc["change_summary"]),
         named_element=_named_element([str(name) for name in doc["product_names"]]),
+        not_security=phrase_pattern(doc["not_security"]),
     )
 
 

@@ -199,8 +199,16 @@ def _title_and_body(text: str, field_labels: frozenset[str]) -> tuple[str | None
         if label and lowered not in field_labels and _words(label) <= 12:
             return _strip_numbering(_strip_emphasis(label)) or None, rest
     first, _, rest = text.partition("\n")
-    if rest and len(first) <= 120 and not first.rstrip().endswith((".", "!", "?")):
-        return _strip_numbering(_strip_emphasis(first)).strip() or None, rest.strip()
+    rest = rest.strip()
+    # A next line that goes on in lower case continues a wrapped sentence ("... so anyone on
+    # the path can\n  swap the download"): the first line is no title.
+    if (
+        rest
+        and len(first) <= 120
+        and not first.rstrip().endswith((".", "!", "?"))
+        and not rest[0].islower()
+    ):
+        return _strip_numbering(_strip_emphasis(first)).strip() or None, rest
     return None, text
 
 
@@ -320,6 +328,10 @@ def _fields_of(entry: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(fields)
 
 
+_TITLE_CHARS = 160
+_NEXT_SENTENCE = re.compile(r"[.!?][ \t\n]+[A-Z]")
+
+
 def _label(key: str) -> str:
     return _LABEL_SEPARATORS.sub(" ", key).strip().lower()
 
@@ -334,13 +346,19 @@ def _record_segment(
     for label, value in fields:
         if not value:
             continue
-        if label in lexicon.title_fields and title is None:
+        if label in lexicon.title_fields and title is None and not _is_description(value):
             title = value
             continue
         parts.append(f"{label.capitalize()}: {value}")
     if not parts and title is None:
         return None
     return Segment(start, end, title, "\n".join(parts), origin, fields)
+
+
+def _is_description(value: str) -> bool:
+    """Whether a title field holds a whole description ("issue": "The container runs privileged
+    and mounts `/`. It only needs ..."): read as text, sentence by sentence, not as a title."""
+    return len(value) > _TITLE_CHARS or _NEXT_SENTENCE.search(value) is not None
 
 
 def _is_no_issue(value: str | None) -> bool:
@@ -1053,7 +1071,9 @@ class _Reader:
         if _fold(title).rstrip(":") not in self.lexicon.security_section_titles:
             return None
         lead = _LEAD_SENTENCE.match(body)
-        if lead is None or self._raises_anything(body[lead.end() :]):
+        # What follows a "nothing found" lead justifies it: a contrast there is the safer
+        # choice the code made ("triggers on `pull_request` rather than `pull_request_target`").
+        if lead is None or self._raises_anything(body[lead.end() :], contrast_raises=False):
             return None
         if _is_no_issue(lead.group("value")):
             return Prose(start, end, lead.group("value"), "security concerns")
@@ -1089,15 +1109,17 @@ class _Reader:
             return {}
         return self.lexicon.verdict_phrases.first(body)
 
-    def _raises_anything(self, text: str) -> bool:
+    def _raises_anything(self, text: str, contrast_raises: bool = True) -> bool:
         """Whether text claims a problem, gives advice or a suggestion, hedges or asks, or is a
         nit ("Nit: the variable `tmp2` could use a better name")."""
         if not text.strip():
             return False
         if self.lexicon.change_tag.match(text.lstrip()):
             return True
-        raised = self.lexicon.reading.first(text)
-        return bool(raised.keys() & _RAISING_GROUPS)
+        raised = self.lexicon.reading.first(text).keys() & _RAISING_GROUPS
+        if not contrast_raises:
+            raised.discard("contrast")
+        return bool(raised)
 
     def _verdict_then_point(
         self, start: int, end: int, body: str, verdicts: dict[str, int]
@@ -1118,7 +1140,8 @@ class _Reader:
             return None
         if self._raises_anything(before):
             return None
-        return self._split_after(start, end, body, ends, verdict_at)
+        # After the statement, a contrast alone justifies it (see `_verdict_only`).
+        return self._split_after(start, end, body, ends, verdict_at, contrast_raises=False)
 
     def _framing_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
         """A paragraph that opens with thanks or a lead-in and then raises a point ("Thanks for
@@ -1146,14 +1169,20 @@ class _Reader:
         return None
 
     def _split_after(
-        self, start: int, end: int, body: str, ends: list[re.Match[str]], sentence: int
+        self,
+        start: int,
+        end: int,
+        body: str,
+        ends: list[re.Match[str]],
+        sentence: int,
+        contrast_raises: bool = True,
     ) -> tuple[Prose, Segment] | None:
         """The paragraph's sentences up to and including the `sentence`-th (`ends` are the
         body's sentence ends) as prose and the rest as a point, when the rest raises something
         and the raw text splits where the cleaned text does (or the spans would be wrong)."""
         cut = ends[sentence]
         rest = body[cut.end() :].strip()
-        if not rest or not self._raises_anything(rest):
+        if not rest or not self._raises_anything(rest, contrast_raises):
             return None
         raw = self.text[start:end]
         raw_ends = list(_SENTENCE_END.finditer(raw))
@@ -1180,8 +1209,11 @@ class _Reader:
             before = [end.end() for end in _SENTENCE_END.finditer(body, 0, no_defects)]
             after = _SENTENCE_END.search(body, no_defects)
             rest = body[: before[-1] if before else 0] + (body[after.end() :] if after else "")
+            # Around the statement, a contrast is the safer choice that justifies it ("uses
+            # bound parameters rather than string formatting").
             return not (
-                self.lexicon.cancels_verdict(body, no_defects) or self._raises_anything(rest)
+                self.lexicon.cancels_verdict(body, no_defects)
+                or self._raises_anything(rest, contrast_raises=False)
             )
         return (
             "defects_found" in found

@@ -507,3 +507,72 @@ def test_general_advice_beside_a_request_for_context_is_a_recommendation() -> No
     assert classify(_point(text, origin="paragraph"), text).kind is Kind.RECOMMENDATION
     alone = "I can't tell from this diff whether the router checks auth."
     assert classify(_point(alone, origin="paragraph"), alone).kind is Kind.OBSERVATION
+
+
+def test_a_decorator_in_a_code_span_counts_in_full() -> None:
+    text = "`transfer_funds` is wrapped in `@csrf_exempt`."
+    scores = _cue_scores(_point(text), load_lexicon())
+    assert scores["request-forgery"][0] == 3.0
+
+
+def test_one_name_turned_into_another_asks_for_a_rename() -> None:
+    text = "tiny nit: `usrNm` -> `userName` in `ProfileForm`"
+    assert classify(_point(text, origin="paragraph"), text).kind is Kind.FINDING
+    assert sentence_group("`usrNm` and `userName` in `ProfileForm`", load_lexicon()) is None
+
+
+def test_a_point_opened_as_unrelated_to_security_takes_a_quality_category() -> None:
+    text = (
+        "One thing unrelated to security: `resources.limits.memory: 128Mi` is going to be tight "
+        "for a Spring Boot app; I'd bump it to 384Mi."
+    )
+    decided = classify(_point(text, origin="paragraph"), text)
+    assert decided.kind is Kind.FINDING
+    assert not decided.category.security
+    # Said later in the point, "not a security concern" rules out one reading, not the point.
+    later = (
+        "The code contains hardcoded values in the testing setup. Hardcoded values are not a "
+        "security concern in tests, but make sure no credentials are hardcoded in production."
+    )
+    assert classify(_point(later, origin="paragraph"), later).category.security
+
+
+@pytest.mark.parametrize(
+    ("value", "category"),
+    [
+        ("denial-of-service", "resource-management"),
+        ("compromised-third-party-action", "dependency"),
+        ("stored-xss", "injection"),
+    ],
+)
+def test_a_type_value_in_its_own_words_names_the_category(value: str, category: str) -> None:
+    text = "Description: the width argument is passed to `string.rep` with no upper bound."
+    seg = _point(text, origin="yaml", type=value)
+    assert classify(seg, text).category.id == category
+
+
+def test_a_type_value_that_names_no_class_leaves_the_cues_to_decide() -> None:
+    text = "Description: `version` from the dispatch input goes into `npm version` unchecked."
+    seg = _point(text, origin="yaml", type="trigger")
+    assert classify(seg, text).category.id == "input-validation"
+
+
+def test_a_weak_word_as_a_type_value_decides_nothing() -> None:
+    text = "Description: the width argument is passed to `string.rep` with no upper bound."
+    # "style" is only a weak formatting cue: the text decides.
+    seg = _point(text, origin="yaml", type="style")
+    assert classify(seg, text).category.id == "input-validation"
+
+
+def test_a_conditional_caveat_beside_a_request_for_context_is_a_recommendation() -> None:
+    text = (
+        "If `return_to` can ever be set from the query string, it should be checked against "
+        "known paths. I can't tell from this diff alone where it gets filled in."
+    )
+    assert classify(_point(text, origin="paragraph"), text).kind is Kind.RECOMMENDATION
+    # Saying what the writer cannot see is no caveat: it only asks for context.
+    unseen = (
+        "I can't really judge this without seeing how `sanitize_path()` is implemented. "
+        "Can you link it?"
+    )
+    assert classify(_point(unseen, origin="paragraph"), unseen).kind is Kind.OBSERVATION

@@ -693,3 +693,34 @@ def test_a_security_section_that_opens_with_no_issues_and_a_colon_is_the_verdict
     document = segment(body)
     assert [p.text for p in document.segments] == ["`node-version` is repeated in three jobs."]
     assert any(p.label == "security concerns" for p in document.prose)
+
+
+def test_a_list_item_whose_first_line_wraps_has_no_title() -> None:
+    body = (
+        "- The `get_url` task sets `validate_certs: false`, so anyone on the path can\n"
+        "  swap the download, and the next task runs it as root.\n"
+        "- **Loose mode**\n"
+        "  `agent.conf` is written with mode 0644.\n"
+    )
+    points = segment(body).segments
+    assert points[0].title is None
+    assert points[0].text.startswith("The `get_url` task sets")
+    assert points[1].title == "Loose mode"
+
+
+def test_a_title_field_that_holds_a_description_is_read_as_text() -> None:
+    body = (
+        "review:\n"
+        "  findings:\n"
+        "    - line: 41\n"
+        "      severity: high\n"
+        "      issue: >-\n"
+        "        The container sets privileged: true and mounts / read-write. It only\n"
+        "        needs to read /var/log.\n"
+        "    - line: 12\n"
+        "      issue: Stale version label\n"
+    )
+    points = segment(body).segments
+    assert points[0].title is None
+    assert "Issue: The container sets privileged: true" in points[0].text
+    assert points[1].title == "Stale version label"

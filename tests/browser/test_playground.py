@@ -28,7 +28,7 @@ HOSTILE_REVIEW = """\
 1. The handler echoes the name: <img src=x onerror="window.__pwned = 'img'; alert(1)">
    is rendered unescaped (line 12), which is cross-site scripting (CWE-79).
 2. [Click here](javascript:window.__pwned='link') and <a href="javascript:alert(2)">this</a>
-   must not be links; <svg onload="window.__pwned='svg'"></svg> <iframe src="javascript:1">
+   They must not be links; <svg onload="window.__pwned='svg'"></svg> <iframe src="javascript:1">
 3. <style>body { display: none }</style> `</textarea><b onmouseover=alert(3)>bold</b>`
 """
 
