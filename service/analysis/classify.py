@@ -44,7 +44,7 @@ _CALLS_OR_ASSIGNS = re.compile(r"`(?![\"'])[^`\n(=]*[(=][^`\n]*`")
 _SETS_A_KEY = re.compile(r"`[\w.-]{1,60}:[ \t]")
 _DECORATES = re.compile(r"`@[\w.]{1,80}")
 # One name turned into another, the way a rename is asked for: "`usrNm` -> `userName`".
-_RENAME_ARROW = re.compile(r"`[^`\n]{1,80}`[ \t]*(?:->|→|=>)[ \t]*`")
+_RENAME_ARROW = re.compile(r"`[A-Za-z_$][\w$]{0,60}`[ \t]*(?:->|→|=>)[ \t]*`[A-Za-z_$][\w$]{0,60}`")
 _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 # The lookbehind starts the "but" alternative only where a run of spaces starts; without it a
 # long run was tried from every space in it (quadratic; ~0.6 s per 6,000-space sentence).
@@ -155,7 +155,8 @@ def _reading(
         if weighted is not None:
             cues.append((weighted[0], weighted[1], start))
             continue
-        if group in ("problem", "contrast"):
+        if group in ("problem", "contrast") and start < turn:
+            # A change summary names what the change removes; after a "but" it may object.
             if summarises is None:
                 summarises = lexicon.change_summary.match(sentence) is not None
             if summarises:
@@ -176,8 +177,11 @@ def _reading(
         kind_group = _group(sentence, starts, lexicon)
     if kind_group is None and code and _shows_unsafe_call(sentence, code, lexicon):
         kind_group = "problem"
-    if kind_group is None and len(code) > 1 and _RENAME_ARROW.search(sentence):
-        kind_group = "problem"
+    rename = _RENAME_ARROW.search(sentence) if len(code) > 1 else None
+    if rename is not None:
+        cues.append(("naming", 3, rename.start()))
+        if kind_group is None:
+            kind_group = "problem"
     return Reading(sentence, kind_group, tuple(cues), impact, tuple(code))
 
 
@@ -330,6 +334,12 @@ def decide_kind(
     for reading in sentences_read:
         if reading.group:
             counts[reading.group] += 1
+    if counts["context_request"] and counts["problem"]:
+        # A problem asked about while asking for context ("Is `sync.sh` ever run as root? Want
+        # to understand the context first.") is a question, not a claim.
+        asked = sum(1 for r in sentences_read if r.group == "problem" and r.text.endswith("?"))
+        counts["problem"] -= asked
+        counts["question"] += asked
     if counts["suggestion"] and lexicon.named_element.search(segment.text[:READ_CHARS]):
         # A suggestion in a point that names an element of this code is aimed at it.
         counts["problem"] += counts["suggestion"]

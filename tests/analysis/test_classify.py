@@ -576,3 +576,32 @@ def test_a_conditional_caveat_beside_a_request_for_context_is_a_recommendation()
         "Can you link it?"
     )
     assert classify(_point(unseen, origin="paragraph"), unseen).kind is Kind.OBSERVATION
+
+
+def test_a_rename_arrow_is_a_naming_point() -> None:
+    text = "Nit: `tkn` -> `token` in `addAuthHeader`."
+    decided = classify(_point(text, origin="paragraph"), text)
+    assert (decided.kind, decided.category.id) == (Kind.FINDING, "naming")
+    # A replaced value is no rename.
+    url = "`http://` -> `https://` in `config.py`."
+    assert classify(_point(url, origin="paragraph"), url).category.id != "naming"
+
+
+def test_a_problem_asked_about_beside_a_request_for_context_is_a_question() -> None:
+    text = (
+        "Is `sync_remote.sh` ever run as root, or only from the deploy user's crontab? "
+        "Want to understand the context before I go through the rest."
+    )
+    assert classify(_point(text, origin="paragraph"), text).kind is Kind.OBSERVATION
+    claimed = "`sync_remote.sh` runs as root from cron. Want to understand why first."
+    assert classify(_point(claimed, origin="paragraph"), claimed).kind is Kind.FINDING
+
+
+def test_a_change_summary_claims_nothing_until_a_but() -> None:
+    text = (
+        "This PR moves JWT validation into a unary interceptor and deletes the duplicated "
+        "`checkToken` calls."
+    )
+    assert sentence_group(text, load_lexicon()) is None
+    objects = "This PR moves the query into `repo.py`, but it is now vulnerable to injection."
+    assert sentence_group(objects, load_lexicon()) == "problem"

@@ -724,3 +724,19 @@ def test_a_title_field_that_holds_a_description_is_read_as_text() -> None:
     assert points[0].title is None
     assert "Issue: The container sets privileged: true" in points[0].text
     assert points[1].title == "Stale version label"
+
+
+def test_a_security_list_in_a_yaml_answer_holds_its_findings() -> None:
+    body = (
+        "review:\n"
+        "  file: cmd/api/main.go\n"
+        "  security:\n"
+        "    - id: 1\n"
+        "      severity: high\n"
+        '      problem: AllowOrigins is ["*"] together with AllowCredentials true.\n'
+        "  style: []\n"
+        "  decision: request_changes\n"
+    )
+    points = segment(body).segments
+    assert len(points) == 1
+    assert points[0].field("severity") == "high"
