@@ -72,6 +72,8 @@ class Lexicon:
     section_label: re.Pattern[str]
     framing_title: re.Pattern[str]
     closing_title: re.Pattern[str]
+    scope_title: re.Pattern[str]
+    """Closing headings that list what was checked ("What I checked"): never the findings."""
     point_section_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
     """How a framing paragraph opens (matched at its start: every pattern is anchored)."""
@@ -124,6 +126,10 @@ class Lexicon:
     def is_point_section_title(self, title: str) -> bool:
         """Whether a framing heading holds the review's points ("Findings", "Review of `x`")."""
         return self.point_section_title.fullmatch(_fold_title(title)) is not None
+
+    def is_scope_title(self, title: str) -> bool:
+        """Whether a heading titles a list of what was checked."""
+        return self.scope_title.fullmatch(_fold_title(title)) is not None
 
     def is_closing_title(self, title: str) -> bool:
         """Whether a heading names a conclusion or summary (its lists restate, not add)."""
@@ -219,7 +225,10 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
         yes_values=_labels(doc["yes_values"]),
         section_label=_section_pattern(field_labels | _labels(doc["type_fields"])),
         framing_title=re.compile("|".join(f"(?:{f})" for f in doc["framing_titles"])),
-        closing_title=re.compile("|".join(f"(?:{f})" for f in doc["closing_titles"])),
+        closing_title=re.compile(
+            "|".join(f"(?:{f})" for f in (*doc["closing_titles"], *doc["scope_titles"]))
+        ),
+        scope_title=re.compile("|".join(f"(?:{f})" for f in doc["scope_titles"])),
         point_section_title=re.compile("|".join(f"(?:{f})" for f in doc["point_section_titles"])),
         framing_paragraph=phrase_pattern(_opening(doc["framing_paragraphs"])),
         deictic=phrase_pattern(doc["kind"]["deictic"]),

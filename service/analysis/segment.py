@@ -948,6 +948,9 @@ class _Reader:
         self.lexicon = load_lexicon()
         self.segments: list[Segment] = []
         self.prose: list[Prose] = []
+        self.closing_lists: list[_Block] = []
+        """Item lists under a closing heading ("### Summary"), read as prose while the review
+        has points elsewhere."""
 
     def prose_block(self, block: _Block) -> None:
         if block.kind in ("fence", "html", "other", "quote"):
@@ -955,6 +958,17 @@ class _Reader:
         start, end = self.lines.span(block.begin, block.end)
         if start < end:
             self.prose.append(Prose(start, end, _clean_block(self.text[start:end])))
+
+    def points_in_closing_lists(self) -> None:
+        """A review whose only points sit in a closing list ("### Summary" / "- `ApiClient`
+        accepts any certificate ...") has no other place for them: the items that raise
+        something are read as points."""
+        for block in self.closing_lists:
+            start, end = self.lines.span(block.begin, block.end)
+            if not self._raises_anything(_clean_block(self.text[start:end])):
+                continue
+            self.prose = [p for p in self.prose if (p.start, p.end) != (start, end)]
+            self.list_items(block)
 
     def list_items(self, block: _Block) -> None:
         for begin, end in block.items:
@@ -1029,6 +1043,8 @@ class _Reader:
                 elif (heading is None or framing) and block.kind == "list" and block.field_list:
                     self.field_card(block)
                 else:
+                    if closing and _is_item_list(block) and not self.lexicon.is_scope_title(title):
+                        self.closing_lists.append(block)
                     self.prose_block(block)
             if run:
                 self.paragraphs(run)
@@ -1359,6 +1375,8 @@ def _read_markdown(text: str, unclosed: bool) -> Document:
     )
     if structural:
         reader.section(_sections(blocks), top=True)
+        if not reader.segments:
+            reader.points_in_closing_lists()
     else:
         reader.paragraphs(blocks)
     return Document(

@@ -740,3 +740,21 @@ def test_a_security_list_in_a_yaml_answer_holds_its_findings() -> None:
     points = segment(body).segments
     assert len(points) == 1
     assert points[0].field("severity") == "high"
+
+
+def test_a_summary_list_that_holds_the_only_points_is_read_as_points() -> None:
+    body = (
+        "### Summary\n"
+        "- `ApiClient._create` sets `badCertificateCallback = (cert, host, port) => true`, so "
+        "release builds accept any certificate.\n"
+        "- The `retry` helper would benefit from exponential backoff.\n\n"
+        "Overall: no security issues found; the change looks good to merge.\n"
+    )
+    points = segment(body).segments
+    assert [p.text[:20] for p in points] == ["`ApiClient._create` ", "The `retry` helper w"]
+    # With points elsewhere, the summary restates them and stays prose.
+    restated = "### Findings\n- `a()` leaks the token.\n\n### Summary\n- One leak in `a()`.\n"
+    assert [p.text for p in segment(restated).segments] == ["`a()` leaks the token."]
+    # A summary that raises nothing stays prose even alone.
+    quiet = "### Summary\n- Adds pagination to `/orders`.\n- Looks good.\n"
+    assert segment(quiet).segments == ()
