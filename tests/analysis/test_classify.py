@@ -499,16 +499,6 @@ def test_a_suggested_change_is_a_finding_whatever_its_words() -> None:
     assert classify(_point(code, origin="suggestion"), code).kind is Kind.FINDING
 
 
-def test_general_advice_beside_a_request_for_context_is_a_recommendation() -> None:
-    text = (
-        "I can't tell from this diff whether the router checks auth. "
-        "It's important to validate every external input."
-    )
-    assert classify(_point(text, origin="paragraph"), text).kind is Kind.RECOMMENDATION
-    alone = "I can't tell from this diff whether the router checks auth."
-    assert classify(_point(alone, origin="paragraph"), alone).kind is Kind.OBSERVATION
-
-
 def test_a_decorator_in_a_code_span_counts_in_full() -> None:
     text = "`transfer_funds` is wrapped in `@csrf_exempt`."
     scores = _cue_scores(_point(text), load_lexicon())
@@ -543,39 +533,15 @@ def test_a_point_opened_as_unrelated_to_security_takes_a_quality_category() -> N
         ("denial-of-service", "resource-management"),
         ("compromised-third-party-action", "dependency"),
         ("stored-xss", "injection"),
+        # A value that names no class, or only weakly ("style"), leaves the text to decide.
+        ("trigger", "input-validation"),
+        ("style", "input-validation"),
     ],
 )
 def test_a_type_value_in_its_own_words_names_the_category(value: str, category: str) -> None:
     text = "Description: the width argument is passed to `string.rep` with no upper bound."
     seg = _point(text, origin="yaml", type=value)
     assert classify(seg, text).category.id == category
-
-
-def test_a_type_value_that_names_no_class_leaves_the_cues_to_decide() -> None:
-    text = "Description: `version` from the dispatch input goes into `npm version` unchecked."
-    seg = _point(text, origin="yaml", type="trigger")
-    assert classify(seg, text).category.id == "input-validation"
-
-
-def test_a_weak_word_as_a_type_value_decides_nothing() -> None:
-    text = "Description: the width argument is passed to `string.rep` with no upper bound."
-    # "style" is only a weak formatting cue: the text decides.
-    seg = _point(text, origin="yaml", type="style")
-    assert classify(seg, text).category.id == "input-validation"
-
-
-def test_a_conditional_caveat_beside_a_request_for_context_is_a_recommendation() -> None:
-    text = (
-        "If `return_to` can ever be set from the query string, it should be checked against "
-        "known paths. I can't tell from this diff alone where it gets filled in."
-    )
-    assert classify(_point(text, origin="paragraph"), text).kind is Kind.RECOMMENDATION
-    # Saying what the writer cannot see is no caveat: it only asks for context.
-    unseen = (
-        "I can't really judge this without seeing how `sanitize_path()` is implemented. "
-        "Can you link it?"
-    )
-    assert classify(_point(unseen, origin="paragraph"), unseen).kind is Kind.OBSERVATION
 
 
 def test_a_rename_arrow_is_a_naming_point() -> None:
@@ -587,16 +553,6 @@ def test_a_rename_arrow_is_a_naming_point() -> None:
     assert classify(_point(url, origin="paragraph"), url).category.id != "naming"
 
 
-def test_a_problem_asked_about_beside_a_request_for_context_is_a_question() -> None:
-    text = (
-        "Is `sync_remote.sh` ever run as root, or only from the deploy user's crontab? "
-        "Want to understand the context before I go through the rest."
-    )
-    assert classify(_point(text, origin="paragraph"), text).kind is Kind.OBSERVATION
-    claimed = "`sync_remote.sh` runs as root from cron. Want to understand why first."
-    assert classify(_point(claimed, origin="paragraph"), claimed).kind is Kind.FINDING
-
-
 def test_a_change_summary_claims_nothing_until_a_but() -> None:
     text = (
         "This PR moves JWT validation into a unary interceptor and deletes the duplicated "
@@ -605,3 +561,37 @@ def test_a_change_summary_claims_nothing_until_a_but() -> None:
     assert sentence_group(text, load_lexicon()) is None
     objects = "This PR moves the query into `repo.py`, but it is now vulnerable to injection."
     assert sentence_group(objects, load_lexicon()) == "problem"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # General advice or a conditional caveat beside a request for context is still advice.
+        (
+            "I can't tell from this diff whether the router checks auth. "
+            "It's important to validate every external input.",
+            Kind.RECOMMENDATION,
+        ),
+        (
+            "If `return_to` can ever be set from the query string, it should be checked against "
+            "known paths. I can't tell from this diff alone where it gets filled in.",
+            Kind.RECOMMENDATION,
+        ),
+        ("I can't tell from this diff whether the router checks auth.", Kind.OBSERVATION),
+        # Saying what the writer cannot see is no caveat: it only asks for context.
+        (
+            "I can't really judge this without seeing how `sanitize_path()` is implemented. "
+            "Can you link it?",
+            Kind.OBSERVATION,
+        ),
+        # A problem asked about while asking for context is a question, not a claim.
+        (
+            "Is `sync_remote.sh` ever run as root, or only from the deploy user's crontab? "
+            "Want to understand the context before I go through the rest.",
+            Kind.OBSERVATION,
+        ),
+        ("`sync_remote.sh` runs as root from cron. Want to understand why first.", Kind.FINDING),
+    ],
+)
+def test_a_point_beside_a_request_for_context(text: str, kind: Kind) -> None:
+    assert classify(_point(text, origin="paragraph"), text).kind is kind
