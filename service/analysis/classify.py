@@ -50,11 +50,11 @@ _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 # long run was tried from every space in it (quadratic; ~0.6 s per 6,000-space sentence).
 _CONTRAST = re.compile(r"[,;]\s+(?:but|however|though|yet)\b,?\s*|(?<!\s)\s+but\s+", re.IGNORECASE)
 READ_CHARS = 6000
-_TYPE_VALUE_CHARS = 60
-_WORD_JOINERS = re.compile(r"[-_]+")
+"""How much of one point is read for its kind, category and severity (its lead decides)."""
 _MARKER_CHARS = 80
 """Where a point's writer marks what it is about ("One thing unrelated to security: ...")."""
-"""How much of one point is read for its kind, category and severity (its lead decides)."""
+_TYPE_VALUE_CHARS = 60
+_WORD_JOINERS = re.compile(r"[-_]+")
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
 _KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem", "question")
@@ -443,7 +443,8 @@ def _stated_type(segment: Segment, lexicon: Lexicon, taxonomy: Taxonomy) -> list
 
 def _named_class(value: str, lexicon: Lexicon, taxonomy: Taxonomy) -> Category | None:
     """The category a short type value names in its own words ("denial-of-service",
-    "compromised-third-party-action", "style"): the one its strongest cue points to."""
+    "compromised-third-party-action"): the one its strongest cue points to, when that cue is
+    strong and no other category's is as strong ("style", a weak cue, names none)."""
     if len(value) > _TYPE_VALUE_CHARS:
         return None
     cues = read(_WORD_JOINERS.sub(" ", value), lexicon).cues

@@ -500,11 +500,18 @@ def test_a_reply_that_opens_with_a_quote_makes_its_points_after_it() -> None:
     assert len(bot.segments) == 1
 
 
-def test_a_yaml_answer_under_security_findings_yields_its_records() -> None:
-    body = (
+@pytest.mark.parametrize(
+    "body",
+    [
         "review:\n  verdict: changes_requested\n  security_findings:\n"
-        "    - id: 1\n      what: the slice panics on a short frame\n"
-    )
+        "    - id: 1\n      what: the slice panics on a short frame\n",
+        # A plain "security:" key holding a list, beside an empty "style:" list.
+        "review:\n  file: cmd/api/main.go\n  security:\n    - id: 1\n      severity: high\n"
+        '      problem: AllowOrigins is ["*"] together with AllowCredentials true.\n'
+        "  style: []\n  decision: request_changes\n",
+    ],
+)
+def test_a_yaml_answer_under_security_findings_yields_its_records(body: str) -> None:
     assert [s.origin for s in _segment(body).segments] == ["yaml"]
 
 
@@ -724,22 +731,6 @@ def test_a_title_field_that_holds_a_description_is_read_as_text() -> None:
     assert points[0].title is None
     assert "Issue: The container sets privileged: true" in points[0].text
     assert points[1].title == "Stale version label"
-
-
-def test_a_security_list_in_a_yaml_answer_holds_its_findings() -> None:
-    body = (
-        "review:\n"
-        "  file: cmd/api/main.go\n"
-        "  security:\n"
-        "    - id: 1\n"
-        "      severity: high\n"
-        '      problem: AllowOrigins is ["*"] together with AllowCredentials true.\n'
-        "  style: []\n"
-        "  decision: request_changes\n"
-    )
-    points = segment(body).segments
-    assert len(points) == 1
-    assert points[0].field("severity") == "high"
 
 
 def test_a_summary_list_that_holds_the_only_points_is_read_as_points() -> None:
