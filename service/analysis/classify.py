@@ -44,6 +44,7 @@ _CALLS_OR_ASSIGNS = re.compile(r"`(?![\"'])[^`\n(=]*[(=][^`\n]*`")
 _SETS_A_KEY = re.compile(r"`[\w.-]{1,60}:[ \t]")
 _DECORATES = re.compile(r"`@[\w.]{1,80}")
 # One name turned into another, the way a rename is asked for: "`usrNm` -> `userName`".
+_CODE_ARROW = re.compile(r"`[^`\n]{1,200}`[^`\n]{0,60}[ \t](?:->|→|=>)[ \t]*`")
 _RENAME_ARROW = re.compile(r"`[A-Za-z_$][\w$]{0,60}`[ \t]*(?:->|→|=>)[ \t]*`[A-Za-z_$][\w$]{0,60}`")
 _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 # The lookbehind starts the "but" alternative only where a run of spaces starts; without it a
@@ -180,8 +181,9 @@ def _reading(
     rename = _RENAME_ARROW.search(sentence) if len(code) > 1 else None
     if rename is not None:
         cues.append(("naming", 3, rename.start()))
-        if kind_group is None:
-            kind_group = "problem"
+    if kind_group is None and len(code) > 1 and _CODE_ARROW.search(sentence):
+        # "`yaml.load(...)` -> `yaml.safe_load`" asks for the change, as a rename arrow does.
+        kind_group = "problem"
     return Reading(sentence, kind_group, tuple(cues), impact, tuple(code))
 
 
@@ -261,6 +263,10 @@ def _group(sentence: str, starts: dict[str, int], lexicon: Lexicon) -> str | Non
             ):
                 return "problem"
             if group == "suggestion":
+                if starts.get("positive") == starts["suggestion"]:
+                    # Praise for what the change uses ("Using `stream.pipeline` makes the
+                    # backpressure easy to follow") opens the way a suggestion does.
+                    return "positive"
                 specific = _specific_change(sentence, lexicon) or lexicon.deictic.search(sentence)
                 return "problem" if specific or "problem" in starts else "suggestion"
             return group
@@ -383,6 +389,10 @@ def _conditional_caveat(reading: Reading) -> bool:
     return reading.group == "hedge" and reading.text[:3].lower() == "if "
 
 
+_ANSWER_ORIGINS = frozenset({"json", "yaml"})
+_FIELD_LABEL = re.compile(r"[A-Za-z][\w -]{0,40}:[ \t]")
+
+
 def _cue_scores(
     segment: Segment, lexicon: Lexicon, sentences_read: list[Reading] | None = None
 ) -> dict[str, tuple[float, int]]:
@@ -414,7 +424,12 @@ def _cue_scores(
         text = reading.text
         consequence = _CONSEQUENCE.search(text)
         turn = consequence.start() if consequence and consequence.start() > 0 else len(text)
+        # The keys of a JSON/YAML answer are its structure ("resource: WorkerRole"), not claims;
+        # a table's column header says what its cells are ("Package: lodash") and still counts.
+        label = _FIELD_LABEL.match(text) if segment.origin in _ANSWER_ORIGINS else None
         for category, weight, start in reading.cues:
+            if label is not None and start < label.end():
+                continue
             share = factor / 2 if start >= turn else factor
             span = next(((a, b) for a, b in reading.code if a <= start < b), None)
             if span is not None and not (weight >= 3 and _uses_an_api(text, span)):

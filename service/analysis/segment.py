@@ -253,18 +253,23 @@ def _fence_body(text: str, opener: re.Pattern[str]) -> tuple[int, int, bool] | N
 
 
 def _speaks_review(keys: Iterable[str]) -> bool:
-    """Whether structured data uses any key a review answer uses (findings, verdict, severity,
-    description...); a quoted config file or API payload uses none of them."""
+    """Whether structured data is a review answer: it uses a key only answers use (findings,
+    verdict, description...) or two of the labels a finding is written with (severity, file,
+    title...). A quoted config file or API payload has at most one of those (a manifest's
+    `name`)."""
     lexicon = load_lexicon()
-    known = (
-        lexicon.finding_list_keys
-        | lexicon.verdict_fields
-        | lexicon.record_fields
-        | lexicon.field_labels
-        | lexicon.title_fields
-        | lexicon.type_fields
-    )
-    return any(_label(key) in known for key in keys)
+    answer_keys = lexicon.finding_list_keys | lexicon.verdict_fields | lexicon.record_fields
+    finding_labels = lexicon.field_labels | lexicon.title_fields | lexicon.type_fields
+    seen: set[str] = set()
+    for key in keys:
+        label = _label(key)
+        if label in answer_keys:
+            return True
+        if label in finding_labels:
+            seen.add(label)
+            if len(seen) > 1:
+                return True
+    return False
 
 
 def _json_keys(data: dict[str, Any] | list[Any]) -> Iterator[str]:
@@ -1156,8 +1161,14 @@ class _Reader:
             return None
         if self._raises_anything(before):
             return None
-        # After the statement, a contrast alone justifies it (see `_verdict_only`).
-        return self._split_after(start, end, body, ends, verdict_at, contrast_raises=False)
+        # After the statement, the sentences that raise nothing justify it ("The DB password
+        # comes from vault."), and so does a contrast alone (see `_verdict_only`).
+        last = verdict_at
+        while last + 2 < len(ends) and not self._raises_anything(
+            body[ends[last].end() : ends[last + 1].end()], contrast_raises=False
+        ):
+            last += 1
+        return self._split_after(start, end, body, ends, last, contrast_raises=False)
 
     def _framing_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
         """A paragraph that opens with thanks or a lead-in and then raises a point ("Thanks for

@@ -87,6 +87,13 @@ def _point(text: str, title: str | None = None, origin: str = "list", **fields: 
         ("It might be worth adding some logging here.", "advice"),
         ("It's worth noting that the list is never sorted.", "problem"),
         ("Generally, prefer composition over inheritance.", "suggestion"),
+        ("Generally, anything read off the socket should be length-checked.", "advice"),
+        # Praise for what the change uses opens the way a suggestion does.
+        ("Using `io.Copy` with a `LimitReader` makes the size cap easier to follow.", "positive"),
+        ("Using `io.Copy` would make the size cap easier to follow.", "problem"),
+        ("`retryDelay` is a mutable `var`; it could be a `val`.", "problem"),
+        ("`cache.get(key)` re-parses the config on every request.", "problem"),
+        ("The SMTP settings and the sender address are unchanged.", "positive"),
         ("This will be off by the server's offset.", "problem"),
         ("This loop never updates `retries`, so it spins forever.", "problem"),
         ("`README.md` still documents the old `--config` flag.", "problem"),
@@ -551,6 +558,25 @@ def test_a_rename_arrow_is_a_naming_point() -> None:
     # A replaced value is no rename.
     url = "`http://` -> `https://` in `config.py`."
     assert classify(_point(url, origin="paragraph"), url).category.id != "naming"
+
+
+def test_an_arrow_from_one_code_span_to_another_asks_for_the_change() -> None:
+    text = "`pickle.loads(body)` on the queue message -> `json.loads` please"
+    assert classify(_point(text, origin="paragraph"), text).kind is Kind.FINDING
+
+
+def test_a_point_opened_with_an_unrelated_label_takes_a_quality_category() -> None:
+    text = "Unrelated: `chart.yaml` still says `appVersion: 2.3.0` while the image is `2.4.0`."
+    assert not classify(_point(text, origin="paragraph"), text).category.security
+
+
+def test_the_keys_of_a_json_or_yaml_answer_are_no_cues() -> None:
+    text = "Resource: BuildRole"
+    yaml_point = _point(text, origin="yaml", resource="BuildRole")
+    assert "resource-management" not in _cue_scores(yaml_point, load_lexicon())
+    # A table's column header says what its cells are and still counts.
+    table = _point("Package: lodash", origin="table", package="lodash")
+    assert "dependency" in _cue_scores(table, load_lexicon())
 
 
 def test_a_change_summary_claims_nothing_until_a_but() -> None:

@@ -600,6 +600,11 @@ def test_lines_opened_by_severity_tags_are_one_point_each() -> None:
     [
         ":robot: SecScan | rule `CS-DESER-001` | severity: High",
         "🤖 **CodeGuard** · rule `r.eval-user-input` · severity: high",
+        # A tool, its rule and a severity; a tool and what it ran; a count of what it found.
+        "**Semgrep** · ruby.lang.eval-injection · High",
+        "**[appsec-bot]** `ruby/code-eval` (severity: HIGH)",
+        "🔒 **Code audit** (brakeman)",
+        ":rotating_light: AppSecBot found 1 issue in this pull request",
     ],
 )
 def test_a_bot_rule_header_frames_the_comment(header: str) -> None:
@@ -749,3 +754,34 @@ def test_a_summary_list_that_holds_the_only_points_is_read_as_points() -> None:
     # A summary that raises nothing stays prose even alone.
     quiet = "### Summary\n- Adds pagination to `/orders`.\n- Looks good.\n"
     assert segment(quiet).segments == ()
+
+
+def test_a_quoted_manifest_with_one_finding_label_is_not_the_answer() -> None:
+    # `name` is a label findings use too, but one such key is a config file's, not an answer's.
+    body = (
+        "The new binding gives the `builder` service account cluster-wide rights:\n\n"
+        "```yaml\nroleRef:\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n"
+        "  - kind: ServiceAccount\n    name: builder\n```\n\n"
+        "Scope it down to a namespaced `Role` with the verbs the job uses."
+    )
+    document = _segment(body)
+    assert not document.structured
+    assert any("Scope it down" in s.text for s in document.segments)
+
+
+def test_sentences_that_justify_a_verdict_stay_with_it() -> None:
+    body = (
+        "Security: no concerns. The API key is read from the secret store and never logged. "
+        "`tests/billing/` has no integration test for the retry path though; please add one."
+    )
+    document = _segment(body)
+    assert [s.text[:16] for s in document.segments] == ["`tests/billing/`"]
+
+
+def test_a_verdict_that_opens_a_sentence_mid_paragraph_splits_off_the_advice_after_it() -> None:
+    body = (
+        "Every container drops its capabilities and the token comes from a Secret. Looks "
+        "secure. As a general habit, rotate that token from time to time."
+    )
+    document = _segment(body)
+    assert [s.text[:12] for s in document.segments] == ["As a general"]
