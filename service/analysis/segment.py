@@ -272,6 +272,23 @@ def _speaks_review(keys: Iterable[str]) -> bool:
     return False
 
 
+def _is_answer_key(key: object) -> bool:
+    """Whether a key is one a review answer uses (findings, verdict, a field label...)."""
+    lexicon = load_lexicon()
+    label = _label(str(key))
+    return any(
+        label in known
+        for known in (
+            lexicon.finding_list_keys,
+            lexicon.verdict_fields,
+            lexicon.record_fields,
+            lexicon.field_labels,
+            lexicon.title_fields,
+            lexicon.type_fields,
+        )
+    )
+
+
 def _json_keys(data: dict[str, Any] | list[Any]) -> Iterator[str]:
     """The keys of a JSON answer's top object and of the objects one level down."""
     top = data.values() if isinstance(data, dict) else data
@@ -540,11 +557,12 @@ def _yaml_document(text: str) -> Document | None:
     source = text[begin:end]
     if not _is_the_answer(text, source) or len(source) > MAX_YAML_CHARS:
         return None
-    try:
-        data = yaml.load(source, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        return None
+    data, repaired = _load_yaml(source)
     if not isinstance(data, dict) or not _speaks_review(k for k, _, _ in _walk_yaml(data)):
+        return None
+    if repaired and not all(_is_answer_key(key) for key in data):
+        # Read as YAML only after quoting, text with a key no answer uses ("Functional notes:")
+        # is a markdown review that happens to open with a `key: value` line.
         return None
     if not fenced and not any(isinstance(value, list | dict) for value in data.values()):
         # Flat `key: value` lines are a sectioned review (read by _section_document); an answer
@@ -594,6 +612,58 @@ def _yaml_document(text: str) -> Document | None:
             if seg:
                 segments.append(seg)
     return Document(tuple(segments), tuple(prose), True, not closed, structured=True)
+
+
+# The lead of a YAML line: a key (`fix: `), a list dash and a key, or a list dash alone.
+_YAML_KEY_LEAD = re.compile(r"[ \t]*(?:-[ \t]+)?[\w.-]{1,60}:[ \t]+")
+_YAML_DASH_LEAD = re.compile(r"[ \t]*-[ \t]+")
+_YAML_INDICATORS = frozenset("'\"|>[{&*!#%@`")
+_BLOCK_SCALAR = re.compile(r":[ \t]+[|>][+-]?[ \t]*$")
+
+
+def _quote_unquoted_values(source: str) -> str:
+    """The YAML with each value it cannot read quoted: one holding ": " (`fix: add `secure:
+    true``) or opening with a backtick, after a key or a list dash (`- `x` is never closed`).
+    The text of block scalars (`detail: >` and the lines indented under it) stays as written."""
+    lines = source.split("\n")
+    block_indent: int | None = None
+    for index, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip(" \t"))
+        if block_indent is not None and (not line.strip() or indent > block_indent):
+            continue
+        block_indent = indent if _BLOCK_SCALAR.search(line) else None
+        lead = _YAML_KEY_LEAD.match(line) or _YAML_DASH_LEAD.match(line)
+        value = line[lead.end() :] if lead else ""
+        if lead and _unreadable_value(value, keyed=lead.group().rstrip().endswith(":")):
+            lines[index] = line[: lead.end()] + "'" + value.replace("'", "''") + "'"
+    return "\n".join(lines)
+
+
+def _unreadable_value(value: str, keyed: bool) -> bool:
+    """Whether a plain YAML value breaks the parse: it opens with a backtick, or (after a key)
+    holds ": " without opening as a quoted, block or flow value."""
+    if value.startswith("`"):
+        return True
+    if not keyed or not value or value[0] in _YAML_INDICATORS or value[0].isspace():
+        return False
+    return ": " in value or ":\t" in value
+
+
+def _load_yaml(source: str) -> tuple[Any, bool]:
+    """The YAML answer's data (None when it is no YAML) and whether it had to be repaired. LLMs
+    write YAML by hand and often leave a value with a colon or a leading backtick unquoted;
+    such values are quoted and the answer read again."""
+    try:
+        return yaml.load(source, Loader=_YAML_LOADER), False  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        pass
+    repaired = _quote_unquoted_values(source)
+    if repaired == source:
+        return None, False
+    try:
+        return yaml.load(repaired, Loader=_YAML_LOADER), True  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return None, False
 
 
 def _nested_yaml_records(

@@ -785,3 +785,35 @@ def test_a_verdict_that_opens_a_sentence_mid_paragraph_splits_off_the_advice_aft
     )
     document = _segment(body)
     assert [s.text[:12] for s in document.segments] == ["As a general"]
+
+
+def test_a_yaml_answer_with_unquoted_colons_and_backticks_is_still_read_as_yaml() -> None:
+    # Hand-written YAML often leaves `: ` or a leading backtick in a plain value; those values
+    # are quoted and the answer read again. Block scalars keep their text as written.
+    body = (
+        "verdict: changes_requested\n"
+        "findings:\n"
+        "  - file: src/session.ts\n"
+        "    detail: >\n"
+        "      note: the cookie is set without the Secure flag.\n"
+        "    fix: pass `secure: true` to `cookies().set`\n"
+        "  - file: src/jobs.ts\n"
+        "    problem: `retries` is never reset between jobs\n"
+    )
+    document = _segment(body)
+    assert document.structured
+    first, second = document.segments
+    assert "Detail: note: the cookie is set" in first.text
+    assert "Fix: pass `secure: true` to `cookies().set`" in first.text
+    assert second.title == "`retries` is never reset between jobs"
+
+
+def test_text_with_a_key_no_answer_uses_is_not_repaired_into_yaml() -> None:
+    body = (
+        "security_concerns: none\n\n"
+        "Functional notes:\n"
+        "- `BookingTest` covers creation, but nothing exercises `cancel()`. Please add that case."
+    )
+    document = _segment(body)
+    assert not document.structured
+    assert [s.text[:13] for s in document.segments] == ["`BookingTest`"]
