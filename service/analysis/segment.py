@@ -252,14 +252,23 @@ def _fence_body(text: str, opener: re.Pattern[str]) -> tuple[int, int, bool] | N
     return match.end(), (close if close >= 0 else len(text)), close >= 0
 
 
-def _speaks_review(keys: Iterable[str]) -> bool:
-    """Whether structured data is a review answer: it uses a key only answers use (findings,
-    verdict, description...) or two of the labels a finding is written with (severity, file,
-    title...). A quoted config file or API payload has at most one of those (a manifest's
-    `name`)."""
+def _answer_keys() -> frozenset[str]:
+    """Keys only a review answer uses: its findings list, its verdict, a point's description."""
     lexicon = load_lexicon()
-    answer_keys = lexicon.finding_list_keys | lexicon.verdict_fields | lexicon.record_fields
-    finding_labels = lexicon.field_labels | lexicon.title_fields | lexicon.type_fields
+    return lexicon.finding_list_keys | lexicon.verdict_fields | lexicon.record_fields
+
+
+def _finding_labels() -> frozenset[str]:
+    """Labels a finding is written with (severity, file, title...), which configs use too."""
+    lexicon = load_lexicon()
+    return lexicon.field_labels | lexicon.title_fields | lexicon.type_fields
+
+
+def _speaks_review(keys: Iterable[str]) -> bool:
+    """Whether structured data is a review answer: it uses a key only answers use or two of the
+    labels a finding is written with. A quoted config file or API payload has at most one of
+    those (a manifest's `name`)."""
+    answer_keys, finding_labels = _answer_keys(), _finding_labels()
     seen: set[str] = set()
     for key in keys:
         label = _label(key)
@@ -273,20 +282,9 @@ def _speaks_review(keys: Iterable[str]) -> bool:
 
 
 def _is_answer_key(key: object) -> bool:
-    """Whether a key is one a review answer uses (findings, verdict, a field label...)."""
-    lexicon = load_lexicon()
+    """Whether a key is one a review answer uses, or a label a finding is written with."""
     label = _label(str(key))
-    return any(
-        label in known
-        for known in (
-            lexicon.finding_list_keys,
-            lexicon.verdict_fields,
-            lexicon.record_fields,
-            lexicon.field_labels,
-            lexicon.title_fields,
-            lexicon.type_fields,
-        )
-    )
+    return label in _answer_keys() or label in _finding_labels()
 
 
 def _json_keys(data: dict[str, Any] | list[Any]) -> Iterator[str]:
