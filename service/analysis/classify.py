@@ -43,7 +43,9 @@ _CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
 _CALLS_OR_ASSIGNS = re.compile(r"`(?![\"'])[^`\n(=]*[(=][^`\n]*`")
 _SETS_A_KEY = re.compile(r"`[\w.-]{1,60}:[ \t]")
 _DECORATES = re.compile(r"`@[\w.]{1,80}")
-# One name turned into another, the way a rename is asked for: "`usrNm` -> `userName`".
+# One code span turned into another asks for the change ("`yaml.load(...)` on the upload ->
+# `yaml.safe_load`"); one name turned into another, the way a rename is asked for: "`usrNm` ->
+# `userName`".
 _CODE_ARROW = re.compile(r"`[^`\n]{1,200}`[^`\n]{0,60}[ \t](?:->|→|=>)[ \t]*`")
 _RENAME_ARROW = re.compile(r"`[A-Za-z_$][\w$]{0,60}`[ \t]*(?:->|→|=>)[ \t]*`[A-Za-z_$][\w$]{0,60}`")
 _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
@@ -57,6 +59,9 @@ _MARKER_CHARS = 80
 _TYPE_VALUE_CHARS = 60
 _WORD_JOINERS = re.compile(r"[-_]+")
 _STRUCTURED_ORIGINS = frozenset({"json", "yaml", "sections", "table"})
+_ANSWER_ORIGINS = frozenset({"json", "yaml"})
+"""Origins whose field labels are the answer's keys (a table's are its column headers)."""
+_FIELD_LABEL = re.compile(r"[A-Za-z][\w -]{0,40}:[ \t]")
 _LEADING_GROUPS = ("context_request", "hedge", "advice", "suggestion")
 _KIND_GROUPS = (*_LEADING_GROUPS, "positive", "problem", "question")
 
@@ -178,12 +183,12 @@ def _reading(
         kind_group = _group(sentence, starts, lexicon)
     if kind_group is None and code and _shows_unsafe_call(sentence, code, lexicon):
         kind_group = "problem"
-    rename = _RENAME_ARROW.search(sentence) if len(code) > 1 else None
-    if rename is not None:
-        cues.append(("naming", 3, rename.start()))
-    if kind_group is None and len(code) > 1 and _CODE_ARROW.search(sentence):
-        # "`yaml.load(...)` -> `yaml.safe_load`" asks for the change, as a rename arrow does.
-        kind_group = "problem"
+    if len(code) > 1:
+        rename = _RENAME_ARROW.search(sentence)
+        if rename is not None:
+            cues.append(("naming", 3, rename.start()))
+        if kind_group is None and (rename is not None or _CODE_ARROW.search(sentence)):
+            kind_group = "problem"
     return Reading(sentence, kind_group, tuple(cues), impact, tuple(code))
 
 
@@ -387,10 +392,6 @@ def _conditional_caveat(reading: Reading) -> bool:
     """A hedge made as a condition ("If `return_to` can ever be set from the query string, it
     should be checked"), unlike one that says what the writer cannot see ("without seeing")."""
     return reading.group == "hedge" and reading.text[:3].lower() == "if "
-
-
-_ANSWER_ORIGINS = frozenset({"json", "yaml"})
-_FIELD_LABEL = re.compile(r"[A-Za-z][\w -]{0,40}:[ \t]")
 
 
 def _cue_scores(

@@ -281,12 +281,6 @@ def _speaks_review(keys: Iterable[str]) -> bool:
     return False
 
 
-def _is_answer_key(key: object) -> bool:
-    """Whether a key is one a review answer uses, or a label a finding is written with."""
-    label = _label(str(key))
-    return label in _answer_keys() or label in _finding_labels()
-
-
 def _json_keys(data: dict[str, Any] | list[Any]) -> Iterator[str]:
     """The keys of a JSON answer's top object and of the objects one level down."""
     top = data.values() if isinstance(data, dict) else data
@@ -558,10 +552,12 @@ def _yaml_document(text: str) -> Document | None:
     data, repaired = _load_yaml(source)
     if not isinstance(data, dict) or not _speaks_review(k for k, _, _ in _walk_yaml(data)):
         return None
-    if repaired and not all(_is_answer_key(key) for key in data):
+    if repaired:
         # Read as YAML only after quoting, text with a key no answer uses ("Functional notes:")
         # is a markdown review that happens to open with a `key: value` line.
-        return None
+        known = _answer_keys() | _finding_labels()
+        if not all(_label(str(key)) in known for key in data):
+            return None
     if not fenced and not any(isinstance(value, list | dict) for value in data.values()):
         # Flat `key: value` lines are a sectioned review (read by _section_document); an answer
         # in YAML nests or lists something.
@@ -632,7 +628,7 @@ def _quote_unquoted_values(source: str) -> str:
         block_indent = indent if _BLOCK_SCALAR.search(line) else None
         lead = _YAML_KEY_LEAD.match(line) or _YAML_DASH_LEAD.match(line)
         value = line[lead.end() :] if lead else ""
-        if lead and _unreadable_value(value, keyed=lead.group().rstrip().endswith(":")):
+        if lead and _unreadable_value(value, keyed=lead.re is _YAML_KEY_LEAD):
             lines[index] = line[: lead.end()] + "'" + value.replace("'", "''") + "'"
     return "\n".join(lines)
 

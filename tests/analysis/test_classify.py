@@ -520,8 +520,8 @@ def test_a_decorator_in_a_code_span_counts_in_full() -> None:
 
 
 def test_one_name_turned_into_another_asks_for_a_rename() -> None:
-    text = "tiny nit: `usrNm` -> `userName` in `ProfileForm`"
-    assert classify(_point(text, origin="paragraph"), text).kind is Kind.FINDING
+    for text in ("tiny nit: `usrNm` -> `userName` in `ProfileForm`", "`usrNm`->`userName`"):
+        assert classify(_point(text, origin="paragraph"), text).kind is Kind.FINDING
     assert sentence_group("`usrNm` and `userName` in `ProfileForm`", load_lexicon()) is None
 
 
