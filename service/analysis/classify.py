@@ -48,6 +48,13 @@ _DECORATES = re.compile(r"`@[\w.]{1,80}")
 # `userName`".
 _CODE_ARROW = re.compile(r"`[^`\n]{1,200}`[^`\n]{0,60}[ \t](?:->|→|=>)[ \t]*`")
 _RENAME_ARROW = re.compile(r"`[A-Za-z_$][\w$]{0,60}`[ \t]*(?:->|→|=>)[ \t]*`[A-Za-z_$][\w$]{0,60}`")
+# An imperative after a spaced dash asks for the change: "`tmp2` is hard to follow - rename it".
+_DASH_IMPERATIVE = re.compile(
+    r"[ \t][\u2014\u2013-][ \t]+(?:(?:please|pls)[ \t]+)?(?:rename|remove|delete|drop|replace|"
+    r"switch|move|extract|add|return|wrap|pin|bump|mark|validate|escape|guard|cap|limit|restrict|"
+    r"reject|revert|inline|split|strip)[ \t]+(?:it|them|this|that|the|to|with|a|an|`)",
+    re.IGNORECASE,
+)
 _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")
 # The lookbehind starts the "but" alternative only where a run of spaces starts; without it a
 # long run was tried from every space in it (quadratic; ~0.6 s per 6,000-space sentence).
@@ -129,8 +136,8 @@ class Reading:
 
     text: str
     group: str | None
-    cues: tuple[tuple[str, int, int], ...]
-    """(category, weight, start) of every category cue in the sentence."""
+    cues: tuple[tuple[str, int, int, int], ...]
+    """(category, weight, start, end) of every category cue in the sentence."""
     impact: bool
     code: tuple[tuple[int, int], ...]
     """`[start, end)` of each inline code span in the sentence."""
@@ -153,13 +160,13 @@ def _reading(
     after_turn: dict[str, int] = {}
     contrast = _CONTRAST.search(sentence)
     turn = contrast.end() if contrast else len(sentence) + 1
-    cues: list[tuple[str, int, int]] = []
+    cues: list[tuple[str, int, int, int]] = []
     summarises: bool | None = None
     describes_change: bool | None = None
-    for group, start, _ in matches:
+    for group, start, end in matches:
         weighted = lexicon.category_weights.get(group)
         if weighted is not None:
-            cues.append((weighted[0], weighted[1], start))
+            cues.append((weighted[0], weighted[1], start, end))
             continue
         if group in ("problem", "contrast") and start < turn:
             # A change summary names what the change removes; after a "but" it may object.
@@ -176,6 +183,10 @@ def _reading(
         starts.setdefault(group, start)
         if start >= turn and group != "impact":
             after_turn.setdefault(group, start - turn)
+    if "suggestion" not in starts and " " in sentence:
+        imperative = _DASH_IMPERATIVE.search(sentence)
+        if imperative is not None:
+            starts["suggestion"] = imperative.start()
     impact = starts.get("impact") == 0
     # "X is fine, but ensure Y": the point is made after the turn.
     kind_group = _group(sentence[turn:], after_turn, lexicon) if after_turn else None
@@ -186,7 +197,7 @@ def _reading(
     if len(code) > 1:
         rename = _RENAME_ARROW.search(sentence)
         if rename is not None:
-            cues.append(("naming", 3, rename.start()))
+            cues.append(("naming", 3, rename.start(), rename.end()))
         if kind_group is None and (rename is not None or _CODE_ARROW.search(sentence)):
             kind_group = "problem"
     return Reading(sentence, kind_group, tuple(cues), impact, tuple(code))
@@ -225,6 +236,19 @@ def _uses_an_api(text: str, span: tuple[int, int]) -> bool:
         or _SETS_A_KEY.match(text, *span)
         or _DECORATES.match(text, *span)
     )
+
+
+def _names_the_defect(text: str, span: tuple[int, int], cue: tuple[int, int]) -> bool:
+    """Whether a code span holding a strong cue names the defect: it uses an API, or the cue
+    fills it and is written as a setting or a constant is (`tls_insecure_skip_verify`,
+    `SSL_VERIFY_NONE`), not as a bare module name (`pickle`)."""
+    if _uses_an_api(text, span):
+        return True
+    start, end = cue
+    if end - start < span[1] - span[0] - 2:
+        return False
+    named = text[start:end]
+    return "_" in named or not named.islower()
 
 
 def _spans_holding(
@@ -404,7 +428,8 @@ def _cue_scores(
     times, advice and impact sentences ("If left unresolved, ...") half, and so does a
     consequence clause ("..., so that an injection has limited impact"). A cue inside a code
     span is part of a name (`self.admin_api`), not a claim, and counts half, unless it is a
-    strong cue in a span that uses an API (`pickle.loads(blob)`): that names the defect.
+    strong cue in a span that uses an API (`pickle.loads(blob)`) or that it fills
+    (`tls_insecure_skip_verify`): that names the defect.
     """
     if sentences_read is None:
         sentences_read = readings(segment, lexicon)
@@ -428,12 +453,14 @@ def _cue_scores(
         # The keys of a JSON/YAML answer are its structure ("resource: WorkerRole"), not claims;
         # a table's column header says what its cells are ("Package: lodash") and still counts.
         label = _FIELD_LABEL.match(text) if segment.origin in _ANSWER_ORIGINS else None
-        for category, weight, start in reading.cues:
+        for category, weight, start, end in reading.cues:
             if label is not None and start < label.end():
                 continue
             share = factor / 2 if start >= turn else factor
             span = next(((a, b) for a, b in reading.code if a <= start < b), None)
-            if span is not None and not (weight >= 3 and _uses_an_api(text, span)):
+            if span is not None and not (
+                weight >= 3 and _names_the_defect(text, span, (start, end))
+            ):
                 share /= 2
             totals[category] = totals.get(category, 0.0) + weight * share
             strongest[category] = max(strongest.get(category, 0), weight)
@@ -466,7 +493,7 @@ def _named_class(value: str, lexicon: Lexicon, taxonomy: Taxonomy) -> Category |
     cues = read(_WORD_JOINERS.sub(" ", value), lexicon).cues
     if not cues:
         return None
-    category, weight, _ = max(cues, key=lambda cue: cue[1])
+    category, weight, _, _ = max(cues, key=lambda cue: cue[1])
     if weight < 2 or any(cue[1] == weight and cue[0] != category for cue in cues):
         return None
     return taxonomy.by_id.get(category)
@@ -480,9 +507,9 @@ def decide_category(
     sentences_read: list[Reading] | None = None,
 ) -> Category:
     """Category of a point: a CWE id or a stated type first, then the cue vote; a point its
-    writer opens as not about security takes a quality category."""
+    writer sets apart from security takes a quality category."""
     allowed = _stated_type(segment, lexicon, taxonomy)
-    if not allowed and not cwes and lexicon.not_security.search(segment.text[:_MARKER_CHARS]):
+    if not allowed and not cwes and _apart_from_security(segment, lexicon):
         return _quality_category(_cue_scores(segment, lexicon, sentences_read), taxonomy)
     for cwe in cwes:
         category = taxonomy.for_cwe(cwe)
@@ -498,6 +525,12 @@ def decide_category(
     text = f"{segment.title or ''} {segment.text[:READ_CHARS]}"
     fallback = "security-other" if lexicon.security_generic.search(text) else "quality-other"
     return taxonomy.get(fallback)
+
+
+def _apart_from_security(segment: Segment, lexicon: Lexicon) -> bool:
+    """Whether the writer set a point apart from security: by its section ("### Code quality")
+    or by saying so at its start ("Unrelated to security: ...")."""
+    return segment.aside or lexicon.not_security.search(segment.text[:_MARKER_CHARS]) is not None
 
 
 def _quality_category(scores: dict[str, tuple[float, int]], taxonomy: Taxonomy) -> Category:

@@ -75,6 +75,8 @@ class Lexicon:
     scope_title: re.Pattern[str]
     """Closing headings that list what was checked ("What I checked"): never the findings."""
     point_section_title: re.Pattern[str]
+    quality_section_title: re.Pattern[str]
+    aside_section_title: re.Pattern[str]
     framing_paragraph: re.Pattern[str]
     """How a framing paragraph opens (matched at its start: every pattern is anchored)."""
     deictic: re.Pattern[str]
@@ -127,6 +129,14 @@ class Lexicon:
         """Whether a framing heading holds the review's points ("Findings", "Review of `x`")."""
         return self.point_section_title.fullmatch(_fold_title(title)) is not None
 
+    def is_quality_section_title(self, title: str) -> bool:
+        """Whether a heading titles a section about code quality ("Code quality", "Nits")."""
+        return self.quality_section_title.fullmatch(_fold_title(title)) is not None
+
+    def is_aside_section_title(self, title: str) -> bool:
+        """Whether a heading titles the review's remaining points ("Other", "Suggestions")."""
+        return self.aside_section_title.fullmatch(_fold_title(title)) is not None
+
     def is_scope_title(self, title: str) -> bool:
         """Whether a heading titles a list of what was checked."""
         return self.scope_title.fullmatch(_fold_title(title)) is not None
@@ -159,6 +169,11 @@ def _opening(fragments: list[str]) -> list[str]:
 
 def _labels(values: list[Any]) -> frozenset[str]:
     return frozenset(str(v).strip().lower() for v in values)
+
+
+def _alternatives(patterns: list[Any]) -> re.Pattern[str]:
+    """One pattern matching any of `patterns` (heading titles, matched whole)."""
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
 def _section_pattern(labels: frozenset[str]) -> re.Pattern[str]:
@@ -229,7 +244,9 @@ def parse_lexicon(doc: dict[str, Any]) -> Lexicon:
             "|".join(f"(?:{f})" for f in (*doc["closing_titles"], *doc["scope_titles"]))
         ),
         scope_title=re.compile("|".join(f"(?:{f})" for f in doc["scope_titles"])),
-        point_section_title=re.compile("|".join(f"(?:{f})" for f in doc["point_section_titles"])),
+        point_section_title=_alternatives(doc["point_section_titles"]),
+        quality_section_title=_alternatives(doc["quality_section_titles"]),
+        aside_section_title=_alternatives(doc["aside_section_titles"]),
         framing_paragraph=phrase_pattern(_opening(doc["framing_paragraphs"])),
         deictic=phrase_pattern(doc["kind"]["deictic"]),
         nit_tag=_lead_tag(nit_tags, nit_tags),

@@ -22,7 +22,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -42,6 +42,9 @@ class Segment:
     text: str
     origin: str
     fields: tuple[tuple[str, str], ...] = ()
+    aside: bool = False
+    """Its section sets it apart from security: a section about code quality ("### Style"), or
+    the remaining points ("## Other") of a review whose security section found nothing."""
 
     def field(self, *names: str) -> str | None:
         """Return the value of the first labelled field with one of `names` (lower case)."""
@@ -1020,6 +1023,10 @@ class _Reader:
         self.closing_lists: list[_Block] = []
         """Item lists under a closing heading ("### Summary"), read as prose while the review
         has points elsewhere."""
+        self.section_of: dict[int, str] = {}
+        """The heading title of the section each point (by its start) stands in."""
+        self.security_cleared = False
+        """Whether a section about security as a whole says nothing was found."""
 
     def prose_block(self, block: _Block) -> None:
         if block.kind in ("fence", "html", "other", "quote"):
@@ -1091,6 +1098,7 @@ class _Reader:
         title = _strip_numbering(_clean_line(heading.title)) if heading else ""
         framing = bool(title) and self.lexicon.is_framing_title(title)
         closing = bool(title) and self.lexicon.is_closing_title(title)
+        first = len(self.segments)
         if section.children or item_lists or tables or top or framing:
             # Paragraphs under "### Findings" or "## Review of `x`" are the review's points.
             points_within = framing and self.lexicon.is_point_section_title(title)
@@ -1117,6 +1125,8 @@ class _Reader:
                     self.prose_block(block)
             if run:
                 self.paragraphs(run)
+            if title:
+                self.section_of.update((s.start, title) for s in self.segments[first:])
             if heading and (section.children or item_lists or tables or framing):
                 start, end = self.lines.span(heading.begin, heading.end)
                 self.prose.append(Prose(start, end, title))
@@ -1138,6 +1148,7 @@ class _Reader:
         verdict = self._security_verdict_section(title, body, start, end)
         if verdict is not None:
             self.prose.append(verdict)
+            self.security_cleared = True
             return
         # A suggested-change block under the heading is the change the point asks for.
         changes = tuple(
@@ -1146,6 +1157,24 @@ class _Reader:
             if b.kind == "fence" and b.info == "suggestion"
         )
         self.segments.append(Segment(start, end, title or None, body, "heading", changes))
+        if title:
+            self.section_of[start] = title
+
+    def set_aside(self) -> list[Segment]:
+        """The points, those in a section apart from security marked `aside`."""
+        return [
+            replace(point, aside=True) if self._apart(self.section_of.get(point.start)) else point
+            for point in self.segments
+        ]
+
+    def _apart(self, title: str | None) -> bool:
+        """Whether points under a heading are not about security: a section about code quality,
+        or the remaining points once a security section has said it found nothing."""
+        if title is None:
+            return False
+        return self.lexicon.is_quality_section_title(title) or (
+            self.security_cleared and self.lexicon.is_aside_section_title(title)
+        )
 
     def _security_verdict_section(
         self, title: str, body: str, start: int, end: int
@@ -1455,7 +1484,7 @@ def _read_markdown(text: str, unclosed: bool) -> Document:
     else:
         reader.paragraphs(blocks)
     return Document(
-        tuple(sorted(reader.segments, key=lambda s: s.start)),
+        tuple(sorted(reader.set_aside(), key=lambda s: s.start)),
         tuple(reader.prose),
         has_content,
         unclosed,

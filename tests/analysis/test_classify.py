@@ -341,6 +341,9 @@ def test_a_name_inside_a_code_span_counts_less_than_prose() -> None:
         ("Avoid `pickle.loads(blob)` here.", "deserialization", 3.0),
         ("Drop `shell=True` here.", "injection", 3.0),
         ("Avoid `el.innerHTML` here.", "injection", 3.0),
+        # A span the cue fills, written as a setting or a constant, is the defect's name.
+        ("Why is `tls_insecure_skip_verify` set here?", "cryptography", 3.0),
+        ("Why `SSL_VERIFY_NONE` here?", "cryptography", 3.0),
         # A quoted string, a bare name or a path in a span is only a name: half.
         ("Rename `'synchronize'` here.", "concurrency", 1.5),
         ("Rename `pickle` here.", "deserialization", 1.5),
@@ -628,3 +631,23 @@ def test_a_change_summary_claims_nothing_until_a_but() -> None:
 )
 def test_a_point_beside_a_request_for_context(text: str, kind: Kind) -> None:
     assert classify(_point(text, origin="paragraph"), text).kind is kind
+
+
+def test_a_point_set_apart_from_security_takes_a_quality_category() -> None:
+    text = "Add a test for the last page, where `nextCursor` comes back as null."
+    point = Segment(0, len(text), None, text, "list", aside=True)
+    assert classify(point, text).category.family == "quality"
+    assert classify(_point(text), text).category.id == "type-handling"
+
+
+def test_a_ticked_checklist_item_says_the_check_passed() -> None:
+    text = "[x] SQL built with the Exposed DSL only, no string templates passed to `exec()`"
+    assert classify(_point(text), text).kind is Kind.OBSERVATION
+
+
+def test_an_imperative_after_a_dash_asks_for_the_change() -> None:
+    said = "`tmp2` in `resourceRecordRead` holds the remote copy."
+    assert classify(_point(said), said).kind is Kind.OBSERVATION
+    text = "`tmp2` in `resourceRecordRead` holds the remote copy - rename it to `remoteRecord`."
+    assert classify(_point(text), text).kind is Kind.FINDING
+    assert classify(_point("Dependencies - none added."), "").kind is Kind.OBSERVATION

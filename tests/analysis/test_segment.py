@@ -817,3 +817,41 @@ def test_text_with_a_key_no_answer_uses_is_not_repaired_into_yaml() -> None:
     document = _segment(body)
     assert not document.structured
     assert [s.text[:13] for s in document.segments] == ["`BookingTest`"]
+
+
+def test_points_after_a_security_section_that_found_nothing_are_set_apart() -> None:
+    body = (
+        "### Summary\nAdds `invoiceRouter.list` with cursor pagination.\n\n"
+        "### Security\nNo vulnerabilities identified. Filters go through `eq()`, so values are "
+        "bound.\n\n"
+        "### Suggestions\n- Add a test for the last page, where `nextCursor` comes back as null.\n"
+    )
+    doc = _segment(body)
+    assert [s.aside for s in doc.segments] == [True]
+
+
+def test_remaining_points_stay_security_points_when_no_section_cleared_security() -> None:
+    body = (
+        "### 1. Token in the job log\n`echo $DEPLOY_TOKEN` prints the token.\n\n"
+        "### Suggestions\n- Rotate the token once this lands.\n"
+    )
+    assert [s.aside for s in _segment(body).segments] == [False, False]
+
+
+def test_a_code_quality_section_is_set_apart_in_any_review() -> None:
+    body = (
+        "### 1. SQL built by concatenation\n`\"WHERE id = \" + id` in `find()`.\n\n"
+        "### Code quality\n- `GetReportsAsync` and `GetReportAsync` repeat the same projection.\n"
+    )
+    assert [s.aside for s in _segment(body).segments] == [False, True]
+
+
+def test_paragraphs_under_a_heading_of_remaining_points_are_points() -> None:
+    body = (
+        "## Security\nI don't see any security problems: the query goes through "
+        "`$wpdb->prepare`.\n\n"
+        "## Other\n`$r2` in `export_rows()` is hard to follow; rename it to `$results`.\n"
+    )
+    doc = _segment(body)
+    assert [s.text[:5] for s in doc.segments] == ["`$r2`"]
+    assert doc.segments[0].aside
