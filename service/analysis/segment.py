@@ -996,6 +996,15 @@ def _is_closing_label(block: _Block) -> bool:
     return block.kind == "heading" and block.begin == block.end
 
 
+def _counts_only(block: _Block, lines: _Lines) -> bool:
+    """Whether every row of a table is a label followed by numbers only (a scanner's tally)."""
+    for begin, end in block.items:
+        cells = [c.strip() for c in lines.raw(begin, end).strip().strip("|").split("|")]
+        if len(cells) < 2 or not all(_COUNT.fullmatch(c) for c in cells[1:]):
+            return False
+    return bool(block.items)
+
+
 def _sections(blocks: list[_Block]) -> _Section:
     root = _Section(None)
     stack = [root]
@@ -1075,6 +1084,10 @@ class _Reader:
             self.prose_block(block)
 
     def table_rows(self, block: _Block) -> None:
+        if _counts_only(block, self.lines):
+            # A scanner's tally ("Severity | Count", "High | 0") summarises; it raises nothing.
+            self.prose_block(block)
+            return
         header = [
             c.strip() for c in self.lines.raw(block.begin, block.begin + 1).strip("|").split("|")
         ]
@@ -1261,7 +1274,12 @@ class _Reader:
             body[ends[last].end() : ends[last + 1].end()], contrast_raises=False
         ):
             last += 1
-        return self._split_after(start, end, body, ends, last, contrast_raises=False)
+        split = self._split_after(start, end, body, ends, last, contrast_raises=False)
+        if split is None:
+            return None
+        # What its writer adds after saying security is fine is not about security ("Nothing
+        # to flag security-wise. Minor: `validateCreds` could be `validateCredentials`.").
+        return split[0], replace(split[1], aside=True)
 
     def _framing_then_point(self, start: int, end: int, body: str) -> tuple[Prose, Segment] | None:
         """A paragraph that opens with thanks or a lead-in and then raises a point ("Thanks for
@@ -1413,6 +1431,7 @@ class _Reader:
 
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)")
+_COUNT = re.compile(r"[*_]{0,2}\d{1,9}[*_]{0,2}")
 _RAISING_GROUPS = frozenset(
     {"problem", "contrast", "advice", "suggestion", "hedge", "context_request"}
 )
@@ -1474,7 +1493,9 @@ def _read_markdown(text: str, unclosed: bool) -> Document:
     )
     reader = _Reader(text, lines)
     structural = any(
-        (b.kind == "heading" and not _is_closing_label(b)) or b.kind == "table" or _is_item_list(b)
+        (b.kind == "heading" and not _is_closing_label(b))
+        or (b.kind == "table" and not _counts_only(b, lines))
+        or _is_item_list(b)
         for b in blocks
     )
     if structural:

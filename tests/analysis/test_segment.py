@@ -840,7 +840,7 @@ def test_remaining_points_stay_security_points_when_no_section_cleared_security(
 
 def test_a_code_quality_section_is_set_apart_in_any_review() -> None:
     body = (
-        "### 1. SQL built by concatenation\n`\"WHERE id = \" + id` in `find()`.\n\n"
+        '### 1. SQL built by concatenation\n`"WHERE id = " + id` in `find()`.\n\n'
         "### Code quality\n- `GetReportsAsync` and `GetReportAsync` repeat the same projection.\n"
     )
     assert [s.aside for s in _segment(body).segments] == [False, True]
@@ -855,3 +855,25 @@ def test_paragraphs_under_a_heading_of_remaining_points_are_points() -> None:
     doc = _segment(body)
     assert [s.text[:5] for s in doc.segments] == ["`$r2`"]
     assert doc.segments[0].aside
+
+
+def test_a_point_added_after_saying_security_is_fine_is_set_apart() -> None:
+    body = (
+        'Went through the Ktor auth setup: `authenticate("jwt")` wraps every admin route. '
+        "Nothing to flag security-wise. Minor: `validateCreds` could just be "
+        "`validateCredentials`."
+    )
+    doc = _segment(body)
+    assert [s.text[:6] for s in doc.segments] == ["Minor:"]
+    assert doc.segments[0].aside
+
+
+def test_a_scanners_tally_table_is_no_point_and_its_paragraphs_are() -> None:
+    body = (
+        "**Trivy image scan**: `billing-worker:pr-412`\n\n"
+        "| Target | CRITICAL | HIGH |\n|---|---|---|\n| debian 10.13 | 4 | 19 |\n\n"
+        "The `FROM` line pins .NET Core 3.1, past end of support. Bump the base image.\n"
+    )
+    doc = _segment(body)
+    assert [s.text[:8] for s in doc.segments] == ["The `FRO"]
+    assert any("CRITICAL" in p.text for p in doc.prose)

@@ -157,3 +157,16 @@ def test_without_statement_or_security_finding_the_verdict_is_inconclusive() -> 
 )
 def test_flags(body: str, flag: Flag, present: bool) -> None:
     assert (flag in analyze(body).flags) is present
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "✅ **gosec** finished: 0 issues (14 files, 1,203 lines scanned).",
+        "No security concerns from me, LGTM.",
+        "Didn't find anything security-relevant in this diff.",
+        "Read through `ci.hcl`. Nothing I'd flag from a security point of view.",
+    ],
+)
+def test_more_ways_of_saying_nothing_was_found(body: str) -> None:
+    assert analyze(body).verdict is Verdict.NO_DEFECTS
