@@ -47,6 +47,14 @@ _DECORATES = re.compile(r"`@[\w.]{1,80}")
 # `yaml.safe_load`"); one name turned into another, the way a rename is asked for: "`usrNm` ->
 # `userName`".
 _CODE_ARROW = re.compile(r"`[^`\n]{1,200}`[^`\n]{0,60}[ \t](?:->|→|=>)[ \t]*`")
+# A rename asked for in words: "`get_qs` could simply be named `get_project_queryset`", "`GetRpt`
+# should be `GetReport`".
+_RENAME_PHRASE = re.compile(
+    r"`[A-Za-z_$][\w$]{0,60}(?:\(\))?`[^`\n]{0,60}[ \t](?:could|should|would|might)[ \t]+"
+    r"(?:just[ \t]+|simply[ \t]+|probably[ \t]+)?(?:be[ \t]+)?"
+    r"(?:named[ \t]+|called[ \t]+|renamed[ \t]+to[ \t]+)?"
+    r"`[A-Za-z_$][\w$]{0,60}(?:\(\))?`"
+)
 _RENAME_ARROW = re.compile(r"`[A-Za-z_$][\w$]{0,60}`[ \t]*(?:->|→|=>)[ \t]*`[A-Za-z_$][\w$]{0,60}`")
 # An imperative after a spaced dash asks for the change: "`tmp2` is hard to follow - rename it".
 _DASH_IMPERATIVE = re.compile(
@@ -195,7 +203,7 @@ def _reading(
     if kind_group is None and code and _shows_unsafe_call(sentence, code, lexicon):
         kind_group = "problem"
     if len(code) > 1:
-        rename = _RENAME_ARROW.search(sentence)
+        rename = _RENAME_ARROW.search(sentence) or _RENAME_PHRASE.search(sentence)
         if rename is not None:
             cues.append(("naming", 3, rename.start(), rename.end()))
         if kind_group is None and (rename is not None or _CODE_ARROW.search(sentence)):

@@ -1200,13 +1200,18 @@ class _Reader:
         lead = _LEAD_SENTENCE.match(body)
         # What follows a "nothing found" lead justifies it: a contrast there is the safer
         # choice the code made ("triggers on `pull_request` rather than `pull_request_target`").
-        if lead is None or self._raises_anything(body[lead.end() :], contrast_raises=False):
-            return None
-        if _is_no_issue(lead.group("value")):
-            return Prose(start, end, lead.group("value"), "security concerns")
-        if self._states_no_defects(lead.group()):
-            # Plain prose: the verdict reader finds the statement ("No security issues found.")
-            # and points its evidence at that sentence.
+        if lead is not None and not self._raises_anything(
+            body[lead.end() :], contrast_raises=False
+        ):
+            if _is_no_issue(lead.group("value")):
+                return Prose(start, end, lead.group("value"), "security concerns")
+            if self._states_no_defects(lead.group()):
+                # Plain prose: the verdict reader finds the statement ("No security issues
+                # found.") and points its evidence at that sentence.
+                return Prose(start, end, body)
+        # The statement may also close the section, after what justifies it ("Every query uses
+        # placeholders. I didn't find any security issues.").
+        if not self._raises_anything(body, contrast_raises=False) and self._states_no_defects(body):
             return Prose(start, end, body)
         return None
 

@@ -651,3 +651,15 @@ def test_an_imperative_after_a_dash_asks_for_the_change() -> None:
     text = "`tmp2` in `resourceRecordRead` holds the remote copy - rename it to `remoteRecord`."
     assert classify(_point(text), text).kind is Kind.FINDING
     assert classify(_point("Dependencies - none added."), "").kind is Kind.OBSERVATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One nit: `get_qs` could simply be named `get_project_queryset`.",
+        "`GetRpt` should be `GetReport` to match the other methods.",
+    ],
+)
+def test_a_rename_asked_for_in_words_is_a_naming_point(text: str) -> None:
+    result = classify(_point(text), text)
+    assert (result.kind, result.category.id) == (Kind.FINDING, "naming")

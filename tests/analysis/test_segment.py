@@ -877,3 +877,14 @@ def test_a_scanners_tally_table_is_no_point_and_its_paragraphs_are() -> None:
     doc = _segment(body)
     assert [s.text[:8] for s in doc.segments] == ["The `FRO"]
     assert any("CRITICAL" in p.text for p in doc.prose)
+
+
+def test_a_security_section_that_closes_with_nothing_found_is_the_verdict() -> None:
+    body = (
+        "### Security\nEvery query in `repo.rs` uses `?N` placeholders, and the routes reject "
+        "bodies over 16 KiB. I didn't find any security issues.\n\n"
+        "### Other\n- `conn2` in `migrate()` is easy to confuse with `conn`.\n"
+    )
+    doc = _segment(body)
+    assert [s.text[:7] for s in doc.segments] == ["`conn2`"]
+    assert any("didn't find any security issues" in p.text for p in doc.prose)
