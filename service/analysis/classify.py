@@ -58,9 +58,9 @@ _RENAME_PHRASE = re.compile(
 _RENAME_ARROW = re.compile(r"`[A-Za-z_$][\w$]{0,60}`[ \t]*(?:->|→|=>)[ \t]*`[A-Za-z_$][\w$]{0,60}`")
 # An imperative after a spaced dash asks for the change: "`tmp2` is hard to follow - rename it".
 _DASH_IMPERATIVE = re.compile(
-    r"[ \t][\u2014\u2013-][ \t]+(?:(?:please|pls)[ \t]+)?(?:rename|remove|delete|drop|replace|"
-    r"switch|move|extract|add|return|wrap|pin|bump|mark|validate|escape|guard|cap|limit|restrict|"
-    r"reject|revert|inline|split|strip)[ \t]+(?:it|them|this|that|the|to|with|a|an|`)",
+    r"[ \t](?:--|[\u2014\u2013-])[ \t]+(?:(?:please|pls)[ \t]+)?(?:rename|remove|delete|drop|"
+    r"replace|switch|move|extract|add|return|wrap|pin|bump|mark|validate|escape|guard|cap|limit|"
+    r"restrict|reject|revert|inline|split|strip|use)[ \t]+(?:it|them|this|that|the|to|with|a|an|`)",
     re.IGNORECASE,
 )
 _REACHES_INTO = re.compile(r"`(?![\"'])[^`/\n(=.]*\.[^`/\n]*`")

@@ -1389,6 +1389,7 @@ class _Reader:
         follows_point = False
         framed: list[Prose] = []
         closed = False
+        cleared = False
         for block in blocks:
             # Whatever follows a closing label ("**Verdict:** ...") concludes, it raises nothing.
             closed = closed or _is_closing_label(block)
@@ -1415,13 +1416,20 @@ class _Reader:
                 self.prose.append(split[0])
                 self.segments.append(split[1])
                 follows_point = True
+                cleared = cleared or split[1].aside
                 continue
             if self._too_slight(body) or self._framing(body, verdicts):
                 self.prose.append(Prose(start, end, body))
                 framed.append(self.prose[-1])
+                cleared = cleared or (
+                    "no_defects" in verdicts and self._verdict_only(body, verdicts)
+                )
                 continue
             title, text = _numbered_point_title(body)
-            self.segments.append(Segment(start, end, title, text, "paragraph"))
+            # A nit after a paragraph that said security is fine ("Minor: `handle_msg` is a vague
+            # name") is not about security either.
+            aside = cleared and self.lexicon.nit_tag.match(text[:80]) is not None
+            self.segments.append(Segment(start, end, title, text, "paragraph", aside=aside))
             follows_point = True
         if not self.segments:
             self._advice_in_framing(framed)

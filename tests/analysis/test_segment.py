@@ -888,3 +888,16 @@ def test_a_security_section_that_closes_with_nothing_found_is_the_verdict() -> N
     doc = _segment(body)
     assert [s.text[:7] for s in doc.segments] == ["`conn2`"]
     assert any("didn't find any security issues" in p.text for p in doc.prose)
+
+
+def test_a_nit_after_a_paragraph_that_cleared_security_is_set_apart() -> None:
+    body = (
+        "LGTM from a security standpoint: the consumer checks membership before `group_add`.\n\n"
+        "Minor: `handle_msg` is a vague name now that there are three message types.\n\n"
+        "`retry_count` is never reset between messages."
+    )
+    doc = _segment(body)
+    assert [(s.text[:6], s.aside) for s in doc.segments] == [
+        ("Minor:", True),
+        ("`retry", False),
+    ]
