@@ -191,7 +191,7 @@ def _reading(
         starts.setdefault(group, start)
         if start >= turn and group != "impact":
             after_turn.setdefault(group, start - turn)
-    if "suggestion" not in starts and " " in sentence:
+    if "suggestion" not in starts and _has_dash(sentence):
         imperative = _DASH_IMPERATIVE.search(sentence)
         if imperative is not None:
             starts["suggestion"] = imperative.start()
@@ -209,6 +209,11 @@ def _reading(
         if kind_group is None and (rename is not None or _CODE_ARROW.search(sentence)):
             kind_group = "problem"
     return Reading(sentence, kind_group, tuple(cues), impact, tuple(code))
+
+
+def _has_dash(sentence: str) -> bool:
+    """A cheap check before `_DASH_IMPERATIVE`: whether the sentence holds any dash at all."""
+    return "-" in sentence or "\u2014" in sentence or "\u2013" in sentence
 
 
 def _shows_unsafe_call(sentence: str, code: list[tuple[int, int]], lexicon: Lexicon) -> bool:

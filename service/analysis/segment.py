@@ -43,8 +43,10 @@ class Segment:
     origin: str
     fields: tuple[tuple[str, str], ...] = ()
     aside: bool = False
-    """Its section sets it apart from security: a section about code quality ("### Style"), or
-    the remaining points ("## Other") of a review whose security section found nothing."""
+    """Its writer set it apart from security: it stands in a section about code quality ("###
+    Style"), among the remaining points ("## Other") of a review whose security section found
+    nothing, or after a statement that security is fine ("Nothing to flag security-wise. Minor:
+    ...")."""
 
     def field(self, *names: str) -> str | None:
         """Return the value of the first labelled field with one of `names` (lower case)."""
