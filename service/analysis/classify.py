@@ -57,6 +57,8 @@ _RENAME_PHRASE = re.compile(
 )
 _RENAME_ARROW = re.compile(r"`[A-Za-z_$][\w$]{0,60}`[ \t]*(?:->|→|=>)[ \t]*`[A-Za-z_$][\w$]{0,60}`")
 # An imperative after a spaced dash asks for the change: "`tmp2` is hard to follow - rename it".
+# Not a lexicon phrase: the phrase matcher files each fragment under its first word, and this one
+# starts at a dash.
 _DASH_IMPERATIVE = re.compile(
     r"[ \t](?:--|[\u2014\u2013-])[ \t]+(?:(?:please|pls)[ \t]+)?(?:rename|remove|delete|drop|"
     r"replace|switch|move|extract|add|return|wrap|pin|bump|mark|validate|escape|guard|cap|limit|"

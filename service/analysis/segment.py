@@ -1233,9 +1233,6 @@ class _Reader:
         # A bare capitalised word ("CodeRabbit" under a bot's avatar) is a signature, not code.
         return not (_CODE_TOKEN.search(body) or "suggestion" in self.lexicon.reading.first(body))
 
-    def _framing(self, body: str, verdicts: dict[str, int]) -> bool:
-        return self.lexicon.is_framing_paragraph(body) or self._verdict_only(body, verdicts)
-
     def _verdicts_in(self, body: str) -> dict[str, int]:
         """Where a paragraph of up to 600 characters first states each verdict; found once and
         read by both the split and the verdict-only check."""
@@ -1420,12 +1417,13 @@ class _Reader:
                 follows_point = True
                 cleared = cleared or split[1].aside
                 continue
-            if self._too_slight(body) or self._framing(body, verdicts):
+            # A paragraph that only states the verdict is prose; one that says security is fine
+            # also sets apart the nits after it.
+            verdict_only = bool(verdicts) and self._verdict_only(body, verdicts)
+            if self._too_slight(body) or self.lexicon.is_framing_paragraph(body) or verdict_only:
                 self.prose.append(Prose(start, end, body))
                 framed.append(self.prose[-1])
-                cleared = cleared or (
-                    "no_defects" in verdicts and self._verdict_only(body, verdicts)
-                )
+                cleared = cleared or ("no_defects" in verdicts and verdict_only)
                 continue
             title, text = _numbered_point_title(body)
             # A nit after a paragraph that said security is fine ("Minor: `handle_msg` is a vague

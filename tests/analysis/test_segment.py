@@ -819,53 +819,59 @@ def test_text_with_a_key_no_answer_uses_is_not_repaired_into_yaml() -> None:
     assert [s.text[:13] for s in document.segments] == ["`BookingTest`"]
 
 
-def test_points_after_a_security_section_that_found_nothing_are_set_apart() -> None:
-    body = (
-        "### Summary\nAdds `invoiceRouter.list` with cursor pagination.\n\n"
-        "### Security\nNo vulnerabilities identified. Filters go through `eq()`, so values are "
-        "bound.\n\n"
-        "### Suggestions\n- Add a test for the last page, where `nextCursor` comes back as null.\n"
-    )
-    doc = _segment(body)
-    assert [s.aside for s in doc.segments] == [True]
-
-
-def test_remaining_points_stay_security_points_when_no_section_cleared_security() -> None:
-    body = (
-        "### 1. Token in the job log\n`echo $DEPLOY_TOKEN` prints the token.\n\n"
-        "### Suggestions\n- Rotate the token once this lands.\n"
-    )
-    assert [s.aside for s in _segment(body).segments] == [False, False]
-
-
-def test_a_code_quality_section_is_set_apart_in_any_review() -> None:
-    body = (
-        '### 1. SQL built by concatenation\n`"WHERE id = " + id` in `find()`.\n\n'
-        "### Code quality\n- `GetReportsAsync` and `GetReportAsync` repeat the same projection.\n"
-    )
-    assert [s.aside for s in _segment(body).segments] == [False, True]
-
-
-def test_paragraphs_under_a_heading_of_remaining_points_are_points() -> None:
-    body = (
-        "## Security\nI don't see any security problems: the query goes through "
-        "`$wpdb->prepare`.\n\n"
-        "## Other\n`$r2` in `export_rows()` is hard to follow; rename it to `$results`.\n"
-    )
-    doc = _segment(body)
-    assert [s.text[:5] for s in doc.segments] == ["`$r2`"]
-    assert doc.segments[0].aside
-
-
-def test_a_point_added_after_saying_security_is_fine_is_set_apart() -> None:
-    body = (
-        'Went through the Ktor auth setup: `authenticate("jwt")` wraps every admin route. '
-        "Nothing to flag security-wise. Minor: `validateCreds` could just be "
-        "`validateCredentials`."
-    )
-    doc = _segment(body)
-    assert [s.text[:6] for s in doc.segments] == ["Minor:"]
-    assert doc.segments[0].aside
+@pytest.mark.parametrize(
+    ("body", "points"),
+    [
+        # The remaining points of a review whose security section found nothing.
+        (
+            "### Summary\nAdds `invoiceRouter.list` with cursor pagination.\n\n"
+            "### Security\nNo vulnerabilities identified. Filters go through `eq()`, so values "
+            "are bound.\n\n"
+            "### Suggestions\n- Add a test for the last page, where `nextCursor` comes back as "
+            "null.\n",
+            [("Add a ", True)],
+        ),
+        # The same heading with no security section that cleared anything.
+        (
+            "### 1. Token in the job log\n`echo $DEPLOY_TOKEN` prints the token.\n\n"
+            "### Suggestions\n- Rotate the token once this lands.\n",
+            [("`echo ", False), ("Rotate", False)],
+        ),
+        # A code-quality section, in any review.
+        (
+            '### 1. SQL built by concatenation\n`"WHERE id = " + id` in `find()`.\n\n'
+            "### Code quality\n- `GetReportsAsync` and `GetReportAsync` repeat the same "
+            "projection.\n",
+            [('`"WHER', False), ("`GetRe", True)],
+        ),
+        # Paragraphs under "## Other" are points, and set apart after a cleared security section.
+        (
+            "## Security\nI don't see any security problems: the query goes through "
+            "`$wpdb->prepare`.\n\n"
+            "## Other\n`$r2` in `export_rows()` is hard to follow; rename it to `$results`.\n",
+            [("`$r2` ", True)],
+        ),
+        # What a paragraph adds after saying security is fine.
+        (
+            'Went through the Ktor auth setup: `authenticate("jwt")` wraps every admin route. '
+            "Nothing to flag security-wise. Minor: `validateCreds` could just be "
+            "`validateCredentials`.",
+            [("Minor:", True)],
+        ),
+        # A nit after a paragraph that cleared security; a plain point after it is not.
+        (
+            "LGTM from a security standpoint: the consumer checks membership before "
+            "`group_add`.\n\n"
+            "Minor: `handle_msg` is a vague name now that there are three message types.\n\n"
+            "`retry_count` is never reset between messages.",
+            [("Minor:", True), ("`retry", False)],
+        ),
+    ],
+)
+def test_points_the_review_sets_apart_from_security_are_marked(
+    body: str, points: list[tuple[str, bool]]
+) -> None:
+    assert [(s.text[:6], s.aside) for s in _segment(body).segments] == points
 
 
 def test_a_scanners_tally_table_is_no_point_and_its_paragraphs_are() -> None:
@@ -888,16 +894,3 @@ def test_a_security_section_that_closes_with_nothing_found_is_the_verdict() -> N
     doc = _segment(body)
     assert [s.text[:7] for s in doc.segments] == ["`conn2`"]
     assert any("didn't find any security issues" in p.text for p in doc.prose)
-
-
-def test_a_nit_after_a_paragraph_that_cleared_security_is_set_apart() -> None:
-    body = (
-        "LGTM from a security standpoint: the consumer checks membership before `group_add`.\n\n"
-        "Minor: `handle_msg` is a vague name now that there are three message types.\n\n"
-        "`retry_count` is never reset between messages."
-    )
-    doc = _segment(body)
-    assert [(s.text[:6], s.aside) for s in doc.segments] == [
-        ("Minor:", True),
-        ("`retry", False),
-    ]
